@@ -1,0 +1,19 @@
+// Runs every test/**/*.test.ts with node's built-in test runner (through tsx), so results are counted.
+// Arguments narrow the run to files whose path contains one of them: `npm run test:unit -- protocol`.
+import { spawnSync } from "node:child_process";
+import { availableParallelism } from "node:os";
+import { findFiles } from "./find-files.mjs";
+
+const filters = process.argv.slice(2);
+const files = findFiles("test", ".test.ts").filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
+if (files.length === 0) {
+  console.error("no test files matched");
+  process.exit(1);
+}
+const concurrency = Math.max(2, availableParallelism());
+const result = spawnSync(
+  process.execPath,
+  ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, ...files],
+  { stdio: "inherit" },
+);
+process.exit(result.status ?? 1);

@@ -1,0 +1,34 @@
+/**
+ * Unpadded Base64 (appendices: "Unpadded Base64") in the standard and URL-safe alphabets.
+ * Decoding accepts input with or without padding, as the spec asks, but rejects characters outside the
+ * alphabet (Buffer.from would silently skip them).
+ */
+const STANDARD = /^[A-Za-z0-9+/]*={0,2}$/;
+const URL_SAFE = /^[A-Za-z0-9_-]*={0,2}$/;
+
+export function encodeBase64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64").replace(/=+$/, "");
+}
+
+export function encodeBase64Url(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64url");
+}
+
+export function decodeBase64(text: string): Buffer {
+  if (!STANDARD.test(text) || text.replace(/=+$/, "").length % 4 === 1) {
+    throw new Error("invalid base64");
+  }
+  return Buffer.from(text, "base64");
+}
+
+export function decodeBase64Url(text: string): Buffer {
+  if (!URL_SAFE.test(text) || text.replace(/=+$/, "").length % 4 === 1) {
+    throw new Error("invalid url-safe base64");
+  }
+  return Buffer.from(text, "base64url");
+}
+
+/** Decodes either alphabet: keys and signatures from other servers are sometimes URL-safe. */
+export function decodeBase64Any(text: string): Buffer {
+  return /[-_]/.test(text) ? decodeBase64Url(text) : decodeBase64(text);
+}
