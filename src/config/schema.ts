@@ -1,0 +1,126 @@
+/**
+ * The configuration schema: one zod schema that is both the validator and the TypeScript type.
+ * Every key is documented in docs/config.md; defaults here are what a fresh `tessera start` uses.
+ */
+import { z } from "zod";
+
+const listenerSchema = z
+  .object({
+    port: z.number().int().min(0).max(65535),
+    bind_address: z.string().min(1).default("127.0.0.1"),
+    resources: z.array(z.enum(["client", "federation", "media", "metrics"])).min(1).default(["client", "federation"]),
+    tls: z.object({ cert: z.string().min(1), key: z.string().min(1) }).strict().optional(),
+    /** Trust X-Forwarded-For from a reverse proxy in front of this listener. */
+    x_forwarded: z.boolean().default(false),
+  })
+  .strict();
+
+const rateSchema = z.object({ per_second: z.number().positive(), burst: z.number().int().positive() }).strict();
+
+export const configSchema = z
+  .object({
+    server_name: z.string().min(1).default("localhost"),
+    /** Base URL clients reach the client API at (for well-known and links); derived from the first listener when unset. */
+    public_baseurl: z.string().url().optional(),
+    listeners: z.array(listenerSchema).min(1).default([{ port: 8008, bind_address: "127.0.0.1", resources: ["client", "federation"], x_forwarded: false }]),
+    /** `sqlite:<path>` (relative to the working directory) or `postgres://user@host:5432/dbname`. */
+    database: z
+      .string()
+      .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, "must be sqlite:<path> or postgres://...")
+      .default("sqlite:./data/tessera.db"),
+    /** PostgreSQL schema to use (tests isolate themselves this way). */
+    database_schema: z.string().regex(/^[a-z_][a-z0-9_]*$/).optional(),
+    /**
+     * SQLite durability: `full` fsyncs every commit (survives power loss); `normal` (WAL) survives any crash
+     * of Tessera itself but may lose the last commits on power loss, and is several times faster.
+     */
+    sqlite_synchronous: z.enum(["normal", "full"]).default("normal"),
+    data_dir: z.string().min(1).default("./data"),
+    log_level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    registration: z
+      .object({
+        /** Open registration through the API. With tokens_required, a registration token is still needed. */
+        enabled: z.boolean().default(false),
+        /** Require the m.login.registration_token stage (tokens made with `tessera registration-token`). */
+        tokens_required: z.boolean().default(true),
+        /** Secret for POST /_synapse/admin/v1/register (nonce + HMAC-SHA1). Unset disables it. */
+        shared_secret: z.string().min(16).optional(),
+        allow_guests: z.boolean().default(false),
+        /** Users every new account joins automatically (aliases or room IDs). */
+        auto_join_rooms: z.array(z.string()).default([]),
+      })
+      .strict()
+      .default({ enabled: false, tokens_required: true, allow_guests: false, auto_join_rooms: [] }),
+    password: z
+      .object({ enabled: z.boolean().default(true), minimum_length: z.number().int().min(0).default(8) })
+      .strict()
+      .default({ enabled: true, minimum_length: 8 }),
+    rate_limits: z
+      .object({
+        enabled: z.boolean().default(true),
+        message: rateSchema.default({ per_second: 10, burst: 50 }),
+        login: rateSchema.default({ per_second: 0.5, burst: 5 }),
+        registration: rateSchema.default({ per_second: 0.2, burst: 5 }),
+        /** Users and appservices listed here are never limited. */
+        exempt_users: z.array(z.string()).default([]),
+      })
+      .strict()
+      .default({
+        enabled: true,
+        message: { per_second: 10, burst: 50 },
+        login: { per_second: 0.5, burst: 5 },
+        registration: { per_second: 0.2, burst: 5 },
+        exempt_users: [],
+      }),
+    limits: z
+      .object({
+        /** Largest JSON request body accepted, in bytes (rejected before buffering). */
+        max_request_body_bytes: z.number().int().positive().default(1024 * 1024),
+        /** Longest /sync long-poll, in milliseconds. */
+        max_sync_timeout_ms: z.number().int().positive().default(60_000),
+      })
+      .strict()
+      .default({ max_request_body_bytes: 1024 * 1024, max_sync_timeout_ms: 60_000 }),
+    tokens: z
+      .object({
+        /** Access token lifetime when the client asks for refresh tokens (ms). Without refresh tokens access tokens do not expire. */
+        access_token_lifetime_ms: z.number().int().positive().default(5 * 60_000),
+        refresh_token_lifetime_ms: z.number().int().positive().optional(),
+        login_token_lifetime_ms: z.number().int().positive().default(120_000),
+      })
+      .strict()
+      .default({ access_token_lifetime_ms: 5 * 60_000, login_token_lifetime_ms: 120_000 }),
+    presence: z.object({ enabled: z.boolean().default(true) }).strict().default({ enabled: true }),
+    room_directory: z
+      .object({ publish_requires_admin: z.boolean().default(false) })
+      .strict()
+      .default({ publish_requires_admin: false }),
+    turn: z
+      .object({
+        uris: z.array(z.string()).default([]),
+        shared_secret: z.string().optional(),
+        username: z.string().optional(),
+        password: z.string().optional(),
+        user_lifetime_ms: z.number().int().positive().default(86_400_000),
+        allow_guests: z.boolean().default(true),
+      })
+      .strict()
+      .default({ uris: [], user_lifetime_ms: 86_400_000, allow_guests: true }),
+    server_notices: z
+      .object({
+        localpart: z.string().default("notices"),
+        display_name: z.string().default("Server Notices"),
+        room_name: z.string().default("Server Notices"),
+      })
+      .strict()
+      .optional(),
+    well_known: z
+      .object({ client: z.record(z.string(), z.unknown()).optional(), server: z.string().optional() })
+      .strict()
+      .default({}),
+    redis: z.object({ url: z.string().url() }).strict().optional(),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type ListenerConfig = Config["listeners"][number];

@@ -1,0 +1,110 @@
+/**
+ * The database: Kysely over better-sqlite3 (embedded, default) or PostgreSQL (pg). The same schema and
+ * the same queries run on both. Work that must happen together runs in `db.transaction`, whose
+ * `onCommit` hooks run only once the commit succeeded (to wake the notifier, fill caches).
+ */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from "kysely";
+import pg from "pg";
+import type { Schema } from "./schema/index.js";
+
+export type DialectName = "sqlite" | "postgres";
+
+/** A Kysely executor: the database itself or an open transaction. Store functions take one of these. */
+export type Executor = Kysely<Schema> | Transaction<Schema>;
+
+export interface Tx {
+  readonly db: Transaction<Schema>;
+  /** Runs after the transaction committed; never runs if it rolled back. */
+  onCommit(hook: () => void): void;
+  /** Runs after the transaction ended, committed or not (before the onCommit hooks). */
+  onFinally(hook: () => void): void;
+}
+
+export interface DbOptions {
+  /** `sqlite:<path>`, `sqlite::memory:` or `postgres://...`. */
+  url: string;
+  /** PostgreSQL schema to create and use (tests isolate themselves this way). */
+  schema?: string;
+  sqliteSynchronous?: "normal" | "full";
+  /** PostgreSQL pool size. */
+  poolSize?: number;
+}
+
+// BIGINT (int8) arrives from pg as a string by default; our positions and timestamps fit a double.
+pg.types.setTypeParser(20, (value: string) => Number(value));
+
+export class Db {
+  private constructor(
+    readonly kysely: Kysely<Schema>,
+    readonly dialect: DialectName,
+    private readonly closeHook: () => Promise<void>,
+  ) {}
+
+  static async open(options: DbOptions): Promise<Db> {
+    if (options.url.startsWith("sqlite:")) return Db.openSqlite(options);
+    if (/^postgres(ql)?:\/\//.test(options.url)) return Db.openPostgres(options);
+    throw new Error(`unsupported database URL: ${options.url}`);
+  }
+
+  private static openSqlite(options: DbOptions): Db {
+    const path = options.url.slice("sqlite:".length);
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    const database = new BetterSqlite3(path);
+    database.pragma("journal_mode = WAL");
+    database.pragma(`synchronous = ${options.sqliteSynchronous === "full" ? "FULL" : "NORMAL"}`);
+    database.pragma("busy_timeout = 5000");
+    database.pragma("foreign_keys = OFF");
+    database.pragma("cache_size = -16000"); // 16 MiB page cache: enough for hot indexes, small for a Pi
+    database.pragma("temp_store = MEMORY");
+    const kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database }) });
+    return new Db(kysely, "sqlite", async () => {
+      await kysely.destroy();
+    });
+  }
+
+  private static async openPostgres(options: DbOptions): Promise<Db> {
+    const schema = options.schema;
+    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+    if (schema) {
+      if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
+      const client = await pool.connect();
+      try {
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      } finally {
+        client.release();
+      }
+      pool.on("connect", (client) => {
+        client.query(`SET search_path TO ${schema}`).catch(() => undefined);
+      });
+    }
+    const kysely = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+    // Surface a bad URL or a server that is down at start, not on the first request.
+    await sql`SELECT 1`.execute(kysely);
+    return new Db(kysely, "postgres", async () => {
+      await kysely.destroy();
+    });
+  }
+
+  /** Runs `work` in one transaction; hooks registered with tx.onCommit run after a successful commit. */
+  async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    const hooks: (() => void)[] = [];
+    const finals: (() => void)[] = [];
+    let result: T;
+    try {
+      result = await this.kysely
+        .transaction()
+        .execute((db) => work({ db, onCommit: (hook) => hooks.push(hook), onFinally: (hook) => finals.push(hook) }));
+    } finally {
+      for (const hook of finals) hook();
+    }
+    for (const hook of hooks) hook();
+    return result;
+  }
+
+  async close(): Promise<void> {
+    await this.closeHook();
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * The ordered list of migrations and the runner. Each migration runs once, in its own transaction, and
+ * is recorded in `tessera_migrations`; a database from a newer Tessera (unknown migrations) is refused.
+ */
+import { sql, type Kysely } from "kysely";
+import type { Db } from "../db.js";
+import type { Migration } from "./helpers.js";
+import { accountsMigration } from "./001-accounts.js";
+import { eventsMigration } from "./002-events.js";
+import { userDataMigration } from "./003-user-data.js";
+
+export const MIGRATIONS: readonly Migration[] = [accountsMigration, eventsMigration, userDataMigration];
+
+export async function migrate(db: Db): Promise<string[]> {
+  const raw = db.kysely as unknown as Kysely<unknown>;
+  await raw.schema
+    .createTable("tessera_migrations")
+    .ifNotExists()
+    .addColumn("name", "text", (c) => c.primaryKey())
+    .addColumn("applied_ts", "bigint", (c) => c.notNull())
+    .execute();
+  const done = new Set(
+    (await sql<{ name: string }>`SELECT name FROM tessera_migrations`.execute(raw)).rows.map((row) => row.name),
+  );
+  const known = new Set(MIGRATIONS.map((m) => m.name));
+  const unknown = [...done].filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    throw new Error(`the database was written by a newer Tessera (unknown migrations: ${unknown.join(", ")})`);
+  }
+  const applied: string[] = [];
+  for (const migration of MIGRATIONS) {
+    if (done.has(migration.name)) continue;
+    await raw.transaction().execute(async (tx) => {
+      await migration.up({ db: tx as unknown as Kysely<unknown>, dialect: db.dialect });
+      await sql`INSERT INTO tessera_migrations (name, applied_ts) VALUES (${migration.name}, ${Date.now()})`.execute(tx);
+    });
+    applied.push(migration.name);
+  }
+  return applied;
+}
