@@ -20,6 +20,8 @@ export interface RoomVersion {
   readonly strictCanonicalJson: boolean;
   /** v1–5: `m.room.aliases` events are authorised by the sender's server name, not power levels. */
   readonly specialCaseAliasesAuth: boolean;
+  /** v6+: changes to the power-levels `notifications` map are subject to the same auth rules as `events`. */
+  readonly notificationPowerLevelsAuth: boolean;
   /** v1–2: a redaction must come from the server of the event it redacts, checked at auth time. */
   readonly redactionDomainCheckAtAuth: boolean;
   /** v7+: the `knock` membership and join rule. */
@@ -52,6 +54,7 @@ const V1: Flags = {
   enforceKeyValidity: false,
   strictCanonicalJson: false,
   specialCaseAliasesAuth: true,
+  notificationPowerLevelsAuth: false,
   redactionDomainCheckAtAuth: true,
   knocking: false,
   restrictedJoins: false,
@@ -66,7 +69,7 @@ const V2: Flags = { ...V1, stateRes: "v2" };
 const V3: Flags = { ...V2, eventIdFormat: "v3", redactionDomainCheckAtAuth: false };
 const V4: Flags = { ...V3, eventIdFormat: "v4" };
 const V5: Flags = { ...V4, enforceKeyValidity: true };
-const V6: Flags = { ...V5, redactionRules: "v6", strictCanonicalJson: true, specialCaseAliasesAuth: false };
+const V6: Flags = { ...V5, redactionRules: "v6", strictCanonicalJson: true, specialCaseAliasesAuth: false, notificationPowerLevelsAuth: true };
 const V7: Flags = { ...V6, knocking: true };
 const V8: Flags = { ...V7, restrictedJoins: true, redactionRules: "v8" };
 const V9: Flags = { ...V8, redactionRules: "v9" };
