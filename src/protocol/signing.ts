@@ -19,6 +19,11 @@ export interface JsonSigningOptions {
   lenient?: boolean;
 }
 
+/** `signatures`: entity -> key ID -> unpadded base64 signature. */
+export interface Signed {
+  signatures: Record<string, Record<string, string>>;
+}
+
 /** The bytes a signature covers: canonical JSON without `signatures` and `unsigned`. */
 export function signedBytes(object: object, options: JsonSigningOptions = {}): Buffer {
   const { signatures: _signatures, unsigned: _unsigned, ...rest } = object as JsonObject;
@@ -45,13 +50,13 @@ export function verifyBytes(bytes: Uint8Array, signature: string, publicKey: Uin
 }
 
 /** Adds `entity`'s signature to a copy of `object`; the input is never modified. */
-export function signJson<T extends object>(object: T, entity: string, key: SigningKey, options: JsonSigningOptions = {}): T {
+export function signJson<T extends object>(object: T, entity: string, key: SigningKey, options: JsonSigningOptions = {}): T & Signed {
   const signature = signBytes(signedBytes(object, options), key);
   return withSignature(object, entity, key.keyId, signature);
 }
 
 /** A copy of `object` with one more signature; other entities' and keys' signatures are kept. */
-export function withSignature<T extends object>(object: T, entity: string, keyId: string, signature: string): T {
+export function withSignature<T extends object>(object: T, entity: string, keyId: string, signature: string): T & Signed {
   const existing = (object as { signatures?: unknown }).signatures;
   const signatures: Record<string, Record<string, string>> = {};
   if (isJsonObject(existing)) {

@@ -162,14 +162,14 @@ describe("signing JSON (appendices vectors)", () => {
     assert.equal(verifyJsonSignature(signed, "domain", "ed25519:1", generateSigningKey().publicKey), false);
     const notBase64 = { ...signed, signatures: { domain: { "ed25519:1": "!!!" } } };
     assert.equal(verifyJsonSignature(notBase64, "domain", "ed25519:1", key.publicKey), false);
-    const otherAlgorithm = { ...signed, signatures: { domain: { "curve25519:1": signed.signatures.domain["ed25519:1"] } } };
+    const otherAlgorithm = { ...signed, signatures: { domain: { "curve25519:1": signed.signatures.domain!["ed25519:1"] } } };
     assert.equal(verifyJsonSignature(otherAlgorithm, "domain", "curve25519:1", key.publicKey), false);
     assert.equal(verifyJsonSignature({ one: 1 }, "domain", "ed25519:1", key.publicKey), false);
   });
 
   it("accepts URL-safe base64 signatures, as some servers send them", () => {
     const signed = signJson({ a: "b" }, "domain", key);
-    const urlSafe = Buffer.from(decodeBase64(signed.signatures.domain["ed25519:1"]!)).toString("base64url");
+    const urlSafe = Buffer.from(decodeBase64(signed.signatures.domain!["ed25519:1"]!)).toString("base64url");
     const copy = { a: "b", signatures: { domain: { "ed25519:1": urlSafe } } };
     assert.equal(verifyJsonSignature(copy, "domain", "ed25519:1", key.publicKey), true);
   });
