@@ -1,0 +1,46 @@
+/**
+ * The *iterative auth checks* (rooms/v2): apply each event, in order, to a room state if the
+ * authorisation rules allow it against that state, else ignore it. A key the rules need that the
+ * state lacks is read from the event's own auth events; rejected events are never used as auth
+ * events, neither from the state nor from `auth_events` (rooms/v2 "Rejected events").
+ *
+ * Rejected events themselves are checked like any other ("handled as usual by the algorithm"):
+ * Synapse keeps them out of the state instead, which its own code calls not spec compliant.
+ */
+import { checkEventAuth } from "../auth/check-auth.js";
+import type { AuthState } from "../auth/auth-state.js";
+import { stateKey, type RoomEvent, type StateMap } from "../event.js";
+import type { EventGraph } from "./event-graph.js";
+
+export function iterativeAuthChecks(graph: EventGraph, events: readonly RoomEvent[], initial: StateMap<string>): StateMap<string> {
+  const state = new Map(initial);
+  for (const event of events) {
+    if (event.state_key === undefined) continue;
+    const own = graph.authEventsByKey(event, true);
+    const authState: AuthState = (type, key) => {
+      const k = stateKey(type, key);
+      const id = state.get(k);
+      if (id !== undefined && !graph.isRejected(id)) {
+        const current = graph.get(id);
+        if (current) return current;
+      }
+      return own.get(k);
+    };
+    if (isAllowed(graph, event, authState)) state.set(stateKey(event.type, event.state_key), event.event_id);
+  }
+  return state;
+}
+
+/**
+ * Whether the auth rules allow the event. Any error counts as "not allowed", not only AuthError: an
+ * event the rules cannot even evaluate (malformed content) must not break the resolution of a room
+ * for everyone, and all servers reach the same verdict on it.
+ */
+export function isAllowed(graph: EventGraph, event: RoomEvent, authState: AuthState): boolean {
+  try {
+    checkEventAuth(graph.version, event, authState);
+    return true;
+  } catch {
+    return false;
+  }
+}
