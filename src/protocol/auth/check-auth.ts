@@ -4,8 +4,9 @@
  * room-versions.ts switch the differences on and off.
  *
  * Not checked here, because the rules' inputs do not include them: signatures (including the
- * authorising server's on restricted joins, see `authorisingServer`), whether an auth event was itself
- * rejected (rule 3.3: callers pass only accepted events), and event format and size.
+ * authorising server's on restricted joins: event-signing.ts `requiredSignatureServers`), whether an
+ * auth event was itself rejected (rule 3.3: callers pass only accepted events; likewise v12 rule 2's
+ * "accepted" create event), and event format and size.
  */
 import type { RoomEvent } from "../event.js";
 import { requiredPowerToSend, currentPowerLevels, readPowerLevels, userPowerLevel } from "../power-levels.js";

@@ -1,31 +1,18 @@
 /**
  * Joins under the `restricted` (v8+) and `knock_restricted` (v10+) join rules: a member of the room
  * vouches for the joiner by naming itself in `content.join_authorised_via_users_server`, and its server
- * signs the join (rooms/fragments/v8-auth-rules.md rules 4.2 and 4.3.5).
+ * signs the join (rooms/fragments/v8-auth-rules.md rules 4.2 and 4.3.5). The signature half of that
+ * (rule 4.2) is checked with the other signatures: event-signing.ts `requiredSignatureServers` lists
+ * the authorising server, as Synapse does, since the auth rules see no signatures.
  */
 import type { RoomEvent } from "../event.js";
 import { userPowerLevel, currentPowerLevels, LEVEL_DEFAULTS } from "../power-levels.js";
 import type { RoomVersion } from "../room-versions.js";
 import { AuthError, membershipOf, type AuthState } from "./auth-state.js";
-import { serverNameOf } from "./user-ids.js";
 
 /** Whether `joinRule` is one of the restricted rules this room version knows. */
 export function isRestrictedJoinRule(version: RoomVersion, joinRule: string): boolean {
   return (version.restrictedJoins && joinRule === "restricted") || (version.knockRestricted && joinRule === "knock_restricted");
-}
-
-/**
- * The server whose signature a join must carry because it authorised the join, if any. Signature
- * checking (not the auth rules, which see no signatures) must require a valid signature from it.
- * The spec words the rule for any member event with the key; like Synapse we apply it to joins only,
- * the one membership where the key means anything (and the only one for which it is auth-selected).
- */
-export function authorisingServer(version: RoomVersion, event: RoomEvent): string | undefined {
-  if (!version.restrictedJoins || event.type !== "m.room.member" || event.content["membership"] !== "join") {
-    return undefined;
-  }
-  const authoriser = event.content["join_authorised_via_users_server"];
-  return typeof authoriser === "string" ? serverNameOf(authoriser) : undefined;
 }
 
 /**

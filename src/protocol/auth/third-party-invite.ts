@@ -3,12 +3,11 @@
  * property" of every room version; server-server-api "Third-party invites", "Verifying the invite"):
  * the identity server signed `{mxid, token}` with a key the inviter published in the room.
  */
-import { createPublicKey, verify } from "node:crypto";
 import { decodeBase64Any } from "../base64.js";
-import { canonicalJsonBytes } from "../canonical-json.js";
 import type { RoomEvent } from "../event.js";
-import { isJsonObject, type JsonObject, type JsonValue } from "../json.js";
+import { isJsonObject, type JsonObject } from "../json.js";
 import type { RoomVersion } from "../room-versions.js";
+import { signedBytes, verifyBytes } from "../signing.js";
 import { AuthError, membershipOf, type AuthState } from "./auth-state.js";
 
 /** Throws unless the invite is authorised by a third-party invite in `authState` (then it is allowed). */
@@ -61,36 +60,26 @@ export function inviteEventPublicKeys(content: JsonObject): string[] {
  */
 export function signedByAnyKey(version: RoomVersion, signed: JsonObject, publicKeys: readonly string[]): boolean {
   const signatures = signed["signatures"];
-  if (!isJsonObject(signatures) || publicKeys.length === 0) return false;
+  const keys = publicKeys.flatMap((key) => {
+    try {
+      return [decodeBase64Any(key)];
+    } catch {
+      return []; // a key that is not base64 matches nothing
+    }
+  });
+  if (!isJsonObject(signatures) || keys.length === 0) return false;
   let message: Buffer;
   try {
-    const { signatures: _s, unsigned: _u, ...rest } = signed;
-    message = canonicalJsonBytes(rest, { lenient: !version.strictCanonicalJson });
+    message = signedBytes(signed, { lenient: !version.strictCanonicalJson });
   } catch {
     return false;
   }
   for (const byKey of Object.values(signatures)) {
     if (!isJsonObject(byKey)) continue;
     for (const [keyId, signature] of Object.entries(byKey)) {
-      if (!keyId.startsWith("ed25519:")) continue;
-      if (publicKeys.some((key) => verifyEd25519(message, signature, key))) return true;
+      if (!keyId.startsWith("ed25519:") || typeof signature !== "string") continue;
+      if (keys.some((key) => verifyBytes(message, signature, key))) return true;
     }
   }
   return false;
-}
-
-const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
-
-// TODO: use verifyBytes from ../signing.js (helper-2's ed25519 backend) once it is committed.
-function verifyEd25519(message: Buffer, signature: JsonValue, publicKey: string): boolean {
-  if (typeof signature !== "string") return false;
-  try {
-    const key = decodeBase64Any(publicKey);
-    const sig = decodeBase64Any(signature);
-    if (key.length !== 32 || sig.length !== 64) return false;
-    const keyObject = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, key]), format: "der", type: "spki" });
-    return verify(null, message, keyObject, sig);
-  } catch {
-    return false;
-  }
 }
