@@ -9,15 +9,20 @@
  * With a caller-supplied auth-chain index, the D_i come from the index and A is only probed.
  */
 import type { StateMap } from "../event.js";
+import type { ConflictSplit } from "./conflict-split.js";
 import type { EventGraph } from "./event-graph.js";
 
-export function authDifference(graph: EventGraph, stateSets: readonly StateMap<string>[]): Set<string> {
-  const valueSets = stateSets.map((set) => new Set(set.values()));
-  const counts = new Map<string, number>();
-  for (const values of valueSets) for (const id of values) counts.set(id, (counts.get(id) ?? 0) + 1);
-  const everywhere: string[] = [];
-  for (const [id, count] of counts) if (count === valueSets.length) everywhere.push(id);
-  const extras = valueSets.map((values) => [...values].filter((id) => counts.get(id) !== valueSets.length));
+/** `split` is the v2 split of `stateSets`: its unconflicted values are exactly the events in every set. */
+export function authDifference(graph: EventGraph, stateSets: readonly StateMap<string>[], split: ConflictSplit): Set<string> {
+  const everywhere = split.unconflicted.values();
+  const extras = stateSets.map((set) => {
+    const ids: string[] = [];
+    for (const key of split.conflicted.keys()) {
+      const id = set.get(key);
+      if (id !== undefined) ids.push(id);
+    }
+    return ids;
+  });
 
   if (graph.hasAuthChainIndex) return indexedDifference(graph, everywhere, extras);
 
@@ -26,7 +31,7 @@ export function authDifference(graph: EventGraph, stateSets: readonly StateMap<s
   return unionMinusIntersection(own);
 }
 
-function indexedDifference(graph: EventGraph, everywhere: readonly string[], extras: readonly string[][]): Set<string> {
+function indexedDifference(graph: EventGraph, everywhere: Iterable<string>, extras: readonly string[][]): Set<string> {
   const own = extras.map((ids) => {
     const chain = new Set<string>();
     for (const id of ids) for (const ancestor of graph.authChain(id)) chain.add(ancestor);

@@ -23,27 +23,40 @@ export function splitConflicts(stateSets: readonly StateMap<string>[], rule: Mis
   const conflicted = new Map<StateKey, Set<string>>();
   const [first, ...others] = stateSets;
   if (!first) return { unconflicted, conflicted };
+  const missingAgrees = rule === "missing-is-agreement";
 
-  const seen = new Set<StateKey>();
-  const classify = (key: StateKey): void => {
-    seen.add(key);
+  const collect = (key: StateKey): Set<string> => {
     const values = new Set<string>();
-    let missing = false;
     for (const set of stateSets) {
       const value = set.get(key);
-      if (value === undefined) missing = true;
-      else values.add(value);
+      if (value !== undefined) values.add(value);
     }
-    const agreed = values.size === 1 && (!missing || rule === "missing-is-agreement");
+    return values;
+  };
+  const classify = (key: StateKey): void => {
+    const values = collect(key);
+    const agreed = values.size === 1 && (missingAgrees || stateSets.every((set) => set.has(key)));
     if (agreed) unconflicted.set(key, values.values().next().value as string);
     else conflicted.set(key, values);
   };
 
-  // Walk the first set, then only the keys the others add: one pass over each set, and each key
-  // looked up once per set.
-  for (const key of first.keys()) classify(key);
+  // The common case is thousands of keys on which every set agrees: settle those without allocating
+  // (forEach rather than for…of over entries, which makes an array per entry).
+  first.forEach((value, key) => {
+    for (const set of others) {
+      const other = set.get(key);
+      if (other !== value && !(other === undefined && missingAgrees)) {
+        conflicted.set(key, collect(key));
+        return;
+      }
+    }
+    unconflicted.set(key, value);
+  });
+  // Then the keys the first set lacks.
   for (const set of others) {
-    for (const key of set.keys()) if (!seen.has(key)) classify(key);
+    set.forEach((_, key) => {
+      if (!first.has(key) && !conflicted.has(key) && !unconflicted.has(key)) classify(key);
+    });
   }
   return { unconflicted, conflicted };
 }

@@ -12,11 +12,10 @@ import type { RoomVersion } from "../room-versions.js";
 import type { EventSource, StateResOptions } from "./types.js";
 
 const CREATE = "m.room.create";
-const POWER_LEVELS_KEY = stateKey("m.room.power_levels", "");
+export const POWER_LEVELS_KEY = stateKey("m.room.power_levels", "");
 
 export class EventGraph {
-  private readonly events = new Map<string, RoomEvent | null>();
-  private readonly authIds = new Map<string, readonly string[]>();
+  private readonly authIds = new WeakMap<RoomEvent, readonly string[]>();
   private readonly authByKey = new Map<string, ReadonlyMap<StateKey, RoomEvent>>();
   private readonly usableAuthByKey = new Map<string, ReadonlyMap<StateKey, RoomEvent>>();
   private readonly senderLevels = new Map<string, number>();
@@ -33,13 +32,9 @@ export class EventGraph {
     return this.options.authChain !== undefined;
   }
 
+  /** Not memoised: the source is the caller's index (typically a map), and a copy would double it. */
   get(eventId: string): RoomEvent | undefined {
-    let event = this.events.get(eventId);
-    if (event === undefined) {
-      event = this.source.get(eventId) ?? null;
-      this.events.set(eventId, event);
-    }
-    return event ?? undefined;
+    return this.source.get(eventId);
   }
 
   isRejected(eventId: string): boolean {
@@ -52,14 +47,14 @@ export class EventGraph {
    * so the create event is part of every auth chain and available to the auth rules.
    */
   authEventIds(event: RoomEvent): readonly string[] {
-    let ids = this.authIds.get(event.event_id);
+    if (!this.version.roomIdFromCreateEvent || event.type === CREATE || !event.room_id.startsWith("!")) {
+      return event.auth_events;
+    }
+    let ids = this.authIds.get(event);
     if (ids === undefined) {
-      ids = event.auth_events;
-      if (this.version.roomIdFromCreateEvent && event.type !== CREATE && event.room_id.startsWith("!")) {
-        const createId = `$${event.room_id.slice(1)}`;
-        if (!ids.includes(createId)) ids = [...ids, createId];
-      }
-      this.authIds.set(event.event_id, ids);
+      const createId = `$${event.room_id.slice(1)}`;
+      ids = event.auth_events.includes(createId) ? event.auth_events : [...event.auth_events, createId];
+      this.authIds.set(event, ids);
     }
     return ids;
   }
@@ -139,8 +134,6 @@ export class EventGraph {
     return level;
   }
 }
-
-export { POWER_LEVELS_KEY };
 
 /** The tiebreak shared by both orderings: `origin_server_ts`, then event ID by code point. */
 export function compareTimestampThenId(a: RoomEvent, b: RoomEvent): number {

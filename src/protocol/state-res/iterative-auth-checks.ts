@@ -9,11 +9,25 @@
  */
 import { checkEventAuth } from "../auth/check-auth.js";
 import type { AuthState } from "../auth/auth-state.js";
-import { stateKey, type RoomEvent, type StateMap } from "../event.js";
+import { stateKey, type RoomEvent, type StateKey } from "../event.js";
 import type { EventGraph } from "./event-graph.js";
 
-export function iterativeAuthChecks(graph: EventGraph, events: readonly RoomEvent[], initial: StateMap<string>): StateMap<string> {
-  const state = new Map(initial);
+/**
+ * A room state as a base map plus the changes made on top of it: the base is the unconflicted state,
+ * often thousands of entries, and copying it would cost more than the checks themselves.
+ */
+export class LayeredState {
+  readonly changes = new Map<StateKey, string>();
+
+  constructor(readonly base: ReadonlyMap<StateKey, string>) {}
+
+  get(key: StateKey): string | undefined {
+    return this.changes.get(key) ?? this.base.get(key);
+  }
+}
+
+/** Runs the checks over `events` in order, recording accepted events in `state.changes`. */
+export function iterativeAuthChecks(graph: EventGraph, events: readonly RoomEvent[], state: LayeredState): void {
   for (const event of events) {
     if (event.state_key === undefined) continue;
     const own = graph.authEventsByKey(event, true);
@@ -26,9 +40,8 @@ export function iterativeAuthChecks(graph: EventGraph, events: readonly RoomEven
       }
       return own.get(k);
     };
-    if (isAllowed(graph, event, authState)) state.set(stateKey(event.type, event.state_key), event.event_id);
+    if (isAllowed(graph, event, authState)) state.changes.set(stateKey(event.type, event.state_key), event.event_id);
   }
-  return state;
 }
 
 /**

@@ -24,8 +24,8 @@ import { POWER_LEVELS_KEY, type EventGraph } from "./event-graph.js";
 import { isAllowed } from "./iterative-auth-checks.js";
 
 export function resolveV1(graph: EventGraph, stateSets: readonly StateMap<string>[]): StateMap<string> {
-  const { unconflicted, conflicted } = splitConflicts(stateSets, "missing-is-agreement");
-  const resolved = new Map(unconflicted);
+  // The split's unconflicted map is ours: it becomes R.
+  const { unconflicted: resolved, conflicted } = splitConflicts(stateSets, "missing-is-agreement");
   const contested = new Map<StateKey, RoomEvent[]>();
   for (const [key, ids] of conflicted) {
     const events = [...ids].map((id) => graph.get(id)).filter((event): event is RoomEvent => event !== undefined);

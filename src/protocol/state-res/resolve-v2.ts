@@ -14,18 +14,19 @@ import { authDifference } from "./auth-difference.js";
 import { splitConflicts } from "./conflict-split.js";
 import { conflictedSubgraph } from "./conflicted-subgraph.js";
 import { POWER_LEVELS_KEY, type EventGraph } from "./event-graph.js";
-import { iterativeAuthChecks } from "./iterative-auth-checks.js";
+import { iterativeAuthChecks, LayeredState } from "./iterative-auth-checks.js";
 import { mainlineOrder } from "./mainline-ordering.js";
 import { sortPowerEvents } from "./power-ordering.js";
 
 export function resolveV2(graph: EventGraph, stateSets: readonly StateMap<string>[]): StateMap<string> {
-  const { unconflicted, conflicted } = splitConflicts(stateSets, "missing-is-conflict");
+  const split = splitConflicts(stateSets, "missing-is-conflict");
+  const { unconflicted, conflicted } = split;
   if (conflicted.size === 0) return unconflicted;
 
   const conflictedIds = new Set<string>();
   for (const ids of conflicted.values()) for (const id of ids) conflictedIds.add(id);
   const fullIds = new Set(conflictedIds);
-  for (const id of authDifference(graph, stateSets)) fullIds.add(id);
+  for (const id of authDifference(graph, stateSets, split)) fullIds.add(id);
   const v21 = graph.version.stateRes === "v2.1";
   if (v21) for (const id of conflictedSubgraph(graph, conflictedIds)) fullIds.add(id);
 
@@ -38,13 +39,15 @@ export function resolveV2(graph: EventGraph, stateSets: readonly StateMap<string
   // Steps 1–2: power events and their conflicted ancestry, from the unconflicted map (v2) or empty (v2.1).
   const power = [...full.values()].filter((event) => isPowerEvent(event));
   const { sorted, picked } = sortPowerEvents(graph, power, full);
-  const partial = iterativeAuthChecks(graph, sorted, v21 ? new Map() : unconflicted);
+  const state = new LayeredState(v21 ? new Map() : unconflicted);
+  iterativeAuthChecks(graph, sorted, state);
 
   // Steps 3–4: everything else, in mainline order of the partially resolved power levels.
   const rest = [...full.values()].filter((event) => !picked.has(event.event_id));
-  const resolved = iterativeAuthChecks(graph, mainlineOrder(graph, rest, partial.get(POWER_LEVELS_KEY)), partial);
+  iterativeAuthChecks(graph, mainlineOrder(graph, rest, state.get(POWER_LEVELS_KEY)), state);
 
-  // Step 5: the unconflicted state map wins.
-  for (const [key, id] of unconflicted) resolved.set(key, id);
-  return resolved;
+  // Step 5: the unconflicted state map wins; the checks only add the other keys. (The split's map is
+  // ours to reuse as the result.)
+  for (const [key, id] of state.changes) if (!unconflicted.has(key)) unconflicted.set(key, id);
+  return unconflicted;
 }
