@@ -138,7 +138,7 @@ function keyOf(text: string, start: number, end: number, escaped: boolean): stri
 export interface ScanResult {
   /** JSON.parse(text) gives exactly the value the strict parser must return (else use buildJson). */
   plain: boolean;
-  /** Members of all objects together, duplicates included: compared with countKeys() of the value. */
+  /** Members of all objects together, duplicates included (as the fast path counts them). */
   members: number;
 }
 

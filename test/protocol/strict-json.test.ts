@@ -13,7 +13,8 @@ import {
   type StrictJsonOptions,
 } from "../../src/protocol/strict-json.js";
 import { buildJson } from "../../src/protocol/strict-json-build.js";
-import { scanJson } from "../../src/protocol/strict-json-scan.js";
+import { checkParsedText, memberCount, TEXT_PLAIN, TEXT_REFUSED } from "../../src/protocol/strict-json-fast.js";
+import { scanJson, type ScanResult } from "../../src/protocol/strict-json-scan.js";
 
 /** Asserts that parsing fails with a JsonParseError of the given kind (and position, when given). */
 function rejects(
@@ -376,10 +377,11 @@ describe("parseStrictJson: malformed input", () => {
           result = error;
         }
         let scanned: JsonParseError | undefined;
+        let scan: ScanResult | undefined;
         try {
           if (text.isWellFormed()) {
             scanJson(text, null);
-            scanJson(text, { lenient: mode === "lenient", maxDepth: DEFAULT_MAX_DEPTH, findDuplicates: true });
+            scan = scanJson(text, { lenient: mode === "lenient", maxDepth: DEFAULT_MAX_DEPTH, findDuplicates: true });
           }
         } catch (error) {
           scanned = error as JsonParseError;
@@ -399,6 +401,10 @@ describe("parseStrictJson: malformed input", () => {
         } else {
           assert.equal(scanned, undefined, `scanner refused what the parser accepted: ${text}`);
           assert.ok(nativeOk);
+          // Both passes see the same members and the same need for our own builder.
+          const status = checkParsedText(text, mode === "lenient", DEFAULT_MAX_DEPTH);
+          assert.notEqual(status, TEXT_REFUSED);
+          assert.deepEqual({ plain: status === TEXT_PLAIN, members: memberCount }, scan);
           if (mode === "strict" && !/-0(?![.\d])/.test(text)) {
             assert.deepEqual(result.value, JSON.parse(text, (_k, v: unknown) => v), text);
           }
