@@ -13,6 +13,10 @@ import { authEventKeys } from "../../../src/protocol/auth/auth-event-selection.j
 import { stateKey, type RoomEvent, type StateMap } from "../../../src/protocol/event.js";
 import type { JsonObject } from "../../../src/protocol/json.js";
 import { getRoomVersion, type RoomVersion } from "../../../src/protocol/room-versions.js";
+import { authDifference } from "../../../src/protocol/state-res/auth-difference.js";
+import { splitConflicts } from "../../../src/protocol/state-res/conflict-split.js";
+import { conflictedSubgraph } from "../../../src/protocol/state-res/conflicted-subgraph.js";
+import { EventGraph } from "../../../src/protocol/state-res/event-graph.js";
 import { resolveState } from "../../../src/protocol/state-res/resolve-state.js";
 import { MapSource } from "./support.js";
 
@@ -270,6 +274,15 @@ describe("Synapse test_v21 scenarios (room version 12)", () => {
     const expected = map(create, ma, mb, mc, me1, mz, power3, jr);
     assert.deepEqual(resolveState(v12, [dodgy, sensible], source), expected);
     assert.deepEqual(resolveState(v12, [sensible, dodgy], source), expected);
+    // As Synapse checks: the create event is never in the auth difference or the conflicted subgraph
+    // (it would mean the subgraph reaches too far back), and the subgraph does replay power3/power2.
+    const graph = new EventGraph(v12, source);
+    const split = splitConflicts([dodgy, sensible], "missing-is-conflict");
+    const conflictedIds = new Set([...split.conflicted.values()].flatMap((ids) => [...ids]));
+    const subgraph = conflictedSubgraph(graph, conflictedIds);
+    assert.equal(authDifference(graph, [dodgy, sensible], split).has(CREATE_ID), false);
+    assert.equal(subgraph.has(CREATE_ID), false);
+    assert.ok(subgraph.has(power3.event_id) && subgraph.has(power2.event_id) && subgraph.has(me1.event_id));
   });
 
   it("starting from the empty state: conflicted join rules do not reset to the older ones", () => {
