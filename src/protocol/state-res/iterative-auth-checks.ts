@@ -46,8 +46,8 @@ export function iterativeAuthChecks(graph: EventGraph, events: readonly RoomEven
 
 /**
  * Whether the auth rules allow the event. Any error counts as "not allowed", not only AuthError: an
- * event the rules cannot even evaluate (malformed content) must not break the resolution of a room
- * for everyone, and all servers reach the same verdict on it.
+ * event the rules cannot even evaluate (malformed content from a remote server) must be ignored like
+ * any refused event rather than make the room's state unresolvable.
  */
 export function isAllowed(graph: EventGraph, event: RoomEvent, authState: AuthState): boolean {
   try {
