@@ -7,7 +7,10 @@
  */
 import type { EventHashes, Pdu } from "./event.js";
 import { eventIdFromReferenceHash } from "./event-id.js";
-import { contentHashBase64, referenceHashInput, sha256, verifyContentHash } from "./hashes.js";
+import { encodeBase64 } from "./base64.js";
+import { contentHashText, encodeEvent, referenceText } from "./event-encoding.js";
+import type { EncodedEvent } from "./event-encoding.js";
+import { contentHashMatches, referenceHashInput, sha256 } from "./hashes.js";
 import { isJsonObject } from "./json.js";
 import { redactEvent } from "./redaction.js";
 import type { RoomVersion } from "./room-versions.js";
@@ -28,8 +31,11 @@ export function hashAndSignEvent<T extends object>(
   serverName: string,
   key: SigningKey,
 ): T & { hashes: EventHashes } & Signed {
-  const hashed = { ...event, hashes: { sha256: contentHashBase64(event, version) } };
-  return addEventSignature(hashed, version, serverName, key);
+  // One encoding pass serves both the content hash and the signed (redacted) form.
+  const encoded = encodeEvent(event, !version.strictCanonicalJson);
+  const hashes = { sha256: encodeBase64(sha256(contentHashText(encoded))) };
+  const signature = signBytes(Buffer.from(referenceText(encoded, version, hashes), "utf8"), key);
+  return withSignature({ ...event, hashes }, serverName, key.keyId, signature);
 }
 
 /**
@@ -184,9 +190,12 @@ export type EventCheck =
  * failing means carry on with the redacted copy. Expects a format-checked PDU.
  */
 export function checkEventSignaturesAndHashes(event: Pdu, version: RoomVersion, lookup: VerifyKeyLookup): EventCheck {
+  let encoded: EncodedEvent;
   let bytes: Buffer;
   try {
-    bytes = referenceHashInput(event, version);
+    // One encoding pass serves the signed form, the event ID and the content hash.
+    encoded = encodeEvent(event, !version.strictCanonicalJson);
+    bytes = Buffer.from(referenceText(encoded, version), "utf8");
   } catch (error) {
     return { ok: false, reason: `event is not canonical JSON: ${(error as Error).message}` };
   }
@@ -194,7 +203,7 @@ export function checkEventSignaturesAndHashes(event: Pdu, version: RoomVersion, 
   if (!signatures.ok) return signatures;
   // From v3 the ID is the reference hash, which covers exactly the signed bytes.
   const eventId = version.eventIdFormat === "v1" ? (event.event_id as string) : eventIdFromReferenceHash(sha256(bytes), version);
-  const contentHashValid = verifyContentHash(event, version);
+  const contentHashValid = contentHashMatches(event, sha256(contentHashText(encoded)));
   return {
     ok: true,
     eventId,

@@ -10,7 +10,7 @@
  *
  * Canonical JSON is strict for room versions 6 and later and lenient before (big integers, floats).
  */
-import { createHash } from "node:crypto";
+import * as nodeCrypto from "node:crypto";
 import { decodeBase64Any, encodeBase64 } from "./base64.js";
 import { canonicalJsonBytes } from "./canonical-json.js";
 import { isJsonObject } from "./json.js";
@@ -18,8 +18,14 @@ import type { JsonObject } from "./json.js";
 import { redactedForHashing } from "./redaction.js";
 import type { RoomVersion } from "./room-versions.js";
 
-export function sha256(bytes: Uint8Array): Buffer {
-  return createHash("sha256").update(bytes).digest();
+// crypto.hash (Node 20.12+) hashes in one call without building a Hash object: measurably cheaper for
+// event-sized inputs. The namespace import keeps older Node 20 releases loading this module.
+const oneShotHash = typeof nodeCrypto.hash === "function" ? nodeCrypto.hash : undefined;
+
+/** sha256 of bytes, or of a string's UTF-8 encoding (hashed without copying it into a Buffer first). */
+export function sha256(data: Uint8Array | string): Buffer {
+  if (oneShotHash !== undefined) return oneShotHash("sha256", data, "buffer");
+  return nodeCrypto.createHash("sha256").update(data).digest();
 }
 
 function lenientFor(version: RoomVersion): boolean {
@@ -47,17 +53,24 @@ export function contentHashBase64(event: object, version: RoomVersion): string {
  * undecodable hash or content that is not canonical-JSON encodable in this room version.
  */
 export function verifyContentHash(event: object, version: RoomVersion): boolean {
-  const hashes = (event as { hashes?: unknown }).hashes;
-  if (!isJsonObject(hashes) || typeof hashes.sha256 !== "string") return false;
-  let expected: Buffer;
   let actual: Buffer;
   try {
-    expected = decodeBase64Any(hashes.sha256);
     actual = computeContentHash(event, version);
   } catch {
     return false;
   }
-  return expected.equals(actual);
+  return contentHashMatches(event, actual);
+}
+
+/** Whether the event's `hashes.sha256` (base64, either alphabet) equals a computed content hash. */
+export function contentHashMatches(event: object, actual: Uint8Array): boolean {
+  const hashes = (event as { hashes?: unknown }).hashes;
+  if (!isJsonObject(hashes) || typeof hashes.sha256 !== "string") return false;
+  try {
+    return decodeBase64Any(hashes.sha256).equals(actual);
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -115,20 +115,31 @@ export function redactedForHashing(event: object, version: RoomVersion): JsonObj
   return out;
 }
 
+/** Whether redaction keeps this top-level key of an event of this type (`content` is always kept). */
+export function keepsTopLevelKey(key: string, type: unknown, version: RoomVersion): boolean {
+  if (!RULES[version.redactionRules].topLevel.has(key)) return false;
+  // Synapse: a v12 create event never has a room_id (its ID is derived from the event), so one that
+  // appears anyway is not kept.
+  return !(key === "room_id" && version.roomIdFromCreateEvent && type === "m.room.create");
+}
+
+/**
+ * The redacted content of an event (nested values shared with the input). Content that is missing or
+ * not an object has nothing worth keeping: the redacted event still carries `content: {}`, as every
+ * event format requires.
+ */
+export function redactedContent(event: object, version: RoomVersion): JsonObject {
+  const { type, content } = event as { type?: unknown; content?: unknown };
+  return redactContent(type, isJsonObject(content) ? content : {}, RULES[version.redactionRules]);
+}
+
 function redactTopLevel(event: Record<string, unknown>, version: RoomVersion): JsonObject {
-  const rules = RULES[version.redactionRules];
   const out: JsonObject = {};
   for (const key of Object.keys(event)) {
     const value = event[key];
-    if (value !== undefined && rules.topLevel.has(key)) out[key] = value as JsonValue;
+    if (value !== undefined && keepsTopLevelKey(key, event.type, version)) out[key] = value as JsonValue;
   }
-  // Content that is missing or not an object has nothing worth keeping; the redacted event still
-  // carries `content: {}` as every event format requires.
-  const content = isJsonObject(event.content) ? event.content : {};
-  out.content = redactContent(event.type, content, rules);
-  // Synapse: a v12 create event never has a room_id (its ID is derived from the event), so one that
-  // appears anyway is not kept.
-  if (version.roomIdFromCreateEvent && event.type === "m.room.create") delete out.room_id;
+  out.content = redactedContent(event, version);
   return out;
 }
 

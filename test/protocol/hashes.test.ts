@@ -1,7 +1,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { canonicalJsonBytes } from "../../src/protocol/canonical-json.js";
+import fc from "fast-check";
+import { canonicalJson, canonicalJsonBytes } from "../../src/protocol/canonical-json.js";
+import { contentHashText, encodeEvent, referenceText } from "../../src/protocol/event-encoding.js";
 import {
   computeContentHash,
   computeReferenceHash,
@@ -9,8 +11,9 @@ import {
   referenceHashInput,
   verifyContentHash,
 } from "../../src/protocol/hashes.js";
-import type { JsonObject } from "../../src/protocol/json.js";
-import { getRoomVersion } from "../../src/protocol/room-versions.js";
+import type { JsonObject, JsonValue } from "../../src/protocol/json.js";
+import { redactedForHashing } from "../../src/protocol/redaction.js";
+import { getRoomVersion, SUPPORTED_ROOM_VERSIONS } from "../../src/protocol/room-versions.js";
 
 const v1 = getRoomVersion("1");
 const v5 = getRoomVersion("5");
@@ -122,5 +125,44 @@ describe("reference hash", () => {
     const big = { ...message, depth: 2n ** 63n - 1n };
     assert.equal(computeReferenceHash(big, v10).length, 32);
     assert.throws(() => referenceHashInput(big, v10)); // the signed bytes stay strict
+  });
+});
+
+describe("shared event encoding", () => {
+  const types = ["m.room.message", "m.room.member", "m.room.create", "m.room.power_levels", "m.room.join_rules", "m.room.redaction", "m.room.aliases", "m.room.history_visibility"];
+  const topKeys = ["event_id", "room_id", "sender", "state_key", "depth", "origin", "origin_server_ts", "prev_events", "auth_events", "hashes", "signatures", "unsigned", "membership", "prev_state", "redacts", "extra", "\u00e9t\u00e9", "\ud83d\ude00", "\uffff", "quo\"te", "back\\slash", "tab\t", "lone\ud800"];
+  const contentKeys = ["membership", "join_authorised_via_users_server", "third_party_invite", "creator", "room_version", "join_rule", "allow", "users", "invite", "ban", "redacts", "aliases", "history_visibility", "body"];
+  const value = fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<JsonValue>;
+  const event = fc.record({
+    type: fc.constantFrom(...types),
+    content: fc.option(fc.oneof(fc.dictionary(fc.constantFrom(...contentKeys), value), value), { nil: undefined }),
+    rest: fc.dictionary(fc.constantFrom(...topKeys), value),
+  });
+
+  it("is byte-for-byte canonical JSON of the content-hash input and of the redacted event (property)", () => {
+    fc.assert(
+      fc.property(event, fc.constantFrom(...SUPPORTED_ROOM_VERSIONS), fc.option(value, { nil: undefined }), (e, id, newHashes) => {
+        const version = getRoomVersion(id);
+        const input: JsonObject = { ...e.rest, type: e.type };
+        if (e.content !== undefined) input.content = e.content;
+        const { unsigned: _u, signatures: _s, hashes: _h, ...contentInput } = input;
+        let expectedContent: string;
+        try {
+          expectedContent = canonicalJson(contentInput, { lenient: true });
+        } catch {
+          // Not encodable (a lone surrogate in a key): the shared encoder must refuse it too.
+          assert.throws(() => encodeEvent(input, true));
+          return;
+        }
+        const encoded = encodeEvent(input, true);
+        assert.equal(contentHashText(encoded), expectedContent);
+        assert.equal(referenceText(encoded, version), canonicalJson(redactedForHashing(input, version), { lenient: true }));
+        if (newHashes !== undefined) {
+          const rehashed = redactedForHashing({ ...input, hashes: newHashes }, version);
+          assert.equal(referenceText(encoded, version, newHashes), canonicalJson(rehashed, { lenient: true }));
+        }
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
