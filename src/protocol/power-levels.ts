@@ -103,8 +103,8 @@ function finiteOrUndefined(n: number): number | undefined {
 function parseLevelMap(version: RoomVersion, value: JsonValue | undefined): Map<string, number> {
   const out = new Map<string, number>();
   if (!isJsonObject(value)) return out;
-  for (const [key, raw] of Object.entries(value)) {
-    const level = parsePowerLevelValue(version, raw);
+  for (const key of Object.keys(value)) {
+    const level = parsePowerLevelValue(version, value[key]);
     if (level !== undefined) out.set(key, level);
   }
   return out;

@@ -31,8 +31,9 @@ export function checkEventAuth(version: RoomVersion, event: RoomEvent, authState
     throw new AuthError("create.room", "the room's create event belongs to another room");
   }
 
-  // 4. m.federate: false keeps other servers out. Synapse treats any value but `true` as false;
-  // the spec says "set to false", which we follow.
+  // 4. m.federate: false keeps other servers out. The spec says "set to false", which we follow;
+  // Synapse treats any value but `true` as false, and also refuses member events whose *target* is on
+  // another server (harmless to skip: such a user's own join is refused here anyway).
   if (create.content["m.federate"] === false && serverNameOf(event.sender) !== serverNameOf(create.sender)) {
     throw new AuthError("federate", "the room does not federate");
   }

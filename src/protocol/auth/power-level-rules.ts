@@ -5,7 +5,7 @@
  */
 import type { RoomEvent } from "../event.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "../json.js";
-import { LEVEL_KEYS, parsePowerLevelValue, roomCreators } from "../power-levels.js";
+import { LEVEL_KEYS, parsePowerLevelValue, readPowerLevels, roomCreators } from "../power-levels.js";
 import type { RoomVersion } from "../room-versions.js";
 import { AuthError, type AuthState } from "./auth-state.js";
 import { isUserIdLike } from "./user-ids.js";
@@ -16,7 +16,7 @@ export function checkPowerLevelsEvent(
   authState: AuthState,
   senderLevel: number,
 ): void {
-  checkWellFormed(version, event.content);
+  checkWellFormedCached(version, event.content);
   const users = event.content["users"];
   if (version.privilegedCreators && isJsonObject(users)) {
     const create = authState("m.room.create", "");
@@ -27,6 +27,27 @@ export function checkPowerLevelsEvent(
   const previous = authState("m.room.power_levels", "");
   if (!previous) return;
   checkChanges(version, previous.content, event.content, event.sender, senderLevel);
+}
+
+/** Content verdicts per room version and content object: state resolution checks the same power levels
+ *  events over and over, and a `users` map can hold thousands of entries. */
+const verdicts = new Map<string, WeakMap<JsonObject, { rule: string; message: string } | null>>();
+
+function checkWellFormedCached(version: RoomVersion, content: JsonObject): void {
+  let perVersion = verdicts.get(version.id);
+  if (!perVersion) verdicts.set(version.id, (perVersion = new WeakMap()));
+  let verdict = perVersion.get(content);
+  if (verdict === undefined) {
+    try {
+      checkWellFormed(version, content);
+      verdict = null;
+    } catch (error) {
+      if (!(error instanceof AuthError)) throw error;
+      verdict = { rule: error.rule, message: error.message };
+    }
+    perVersion.set(content, verdict);
+  }
+  if (verdict) throw new AuthError(verdict.rule, verdict.message);
 }
 
 /**
@@ -55,7 +76,10 @@ function checkLevelMap(version: RoomVersion, content: JsonObject, name: "events"
   const map = content[name];
   if (map === undefined) return;
   if (!isJsonObject(map)) throw new AuthError(`power_levels.${name}`, `${name} is not an object`);
-  for (const [key, value] of Object.entries(map)) {
+  // Object.keys plus lookups: much faster than Object.entries on the dictionary-mode objects that
+  // large maps become.
+  for (const key of Object.keys(map)) {
+    const value = map[key];
     if (name === "users" && !isUserIdLike(key)) {
       throw new AuthError("power_levels.users", `${JSON.stringify(key)} is not a user ID`);
     }
@@ -78,19 +102,23 @@ function checkChanges(version: RoomVersion, before: JsonObject, after: JsonObjec
       throw new AuthError("power_levels.change.level", `sender may not change ${key} beyond their own level`);
     }
   }
+  // The maps are compared through their parsed (and cached) views: state resolution re-checks the same
+  // power levels events many times, and `users` can hold thousands of entries.
+  const oldLevels = readPowerLevels(version, before);
+  const newLevels = readPowerLevels(version, after);
   const maps: Array<"events" | "notifications"> = version.notificationPowerLevelsAuth ? ["events", "notifications"] : ["events"];
   for (const name of maps) {
-    for (const [key, old, neu] of changedEntries(before[name], after[name], level)) {
-      if ((old !== undefined && old > senderLevel) || (neu !== undefined && neu > senderLevel)) {
+    for (const [key, a, b] of changedEntries(oldLevels[name], newLevels[name])) {
+      if ((a !== undefined && a > senderLevel) || (b !== undefined && b > senderLevel)) {
         throw new AuthError(`power_levels.change.${name}`, `sender may not change ${name}[${JSON.stringify(key)}]`);
       }
     }
   }
-  for (const [user, old, neu] of changedEntries(before["users"], after["users"], level)) {
-    if (user !== sender && old !== undefined && old >= senderLevel) {
+  for (const [user, a, b] of changedEntries(oldLevels.users, newLevels.users)) {
+    if (user !== sender && a !== undefined && a >= senderLevel) {
       throw new AuthError("power_levels.change.users_peer", `sender may not change the level of ${user}`);
     }
-    if (neu !== undefined && neu > senderLevel) {
+    if (b !== undefined && b > senderLevel) {
       throw new AuthError("power_levels.change.users_grant", `sender may not raise ${user} above their own level`);
     }
   }
@@ -98,17 +126,16 @@ function checkChanges(version: RoomVersion, before: JsonObject, after: JsonObjec
 
 /** The keys of two level maps whose values differ, with old and new values (undefined = absent). */
 function changedEntries(
-  before: JsonValue | undefined,
-  after: JsonValue | undefined,
-  level: (value: JsonValue | undefined) => number | undefined,
+  before: ReadonlyMap<string, number>,
+  after: ReadonlyMap<string, number>,
 ): Array<[string, number | undefined, number | undefined]> {
-  const old = isJsonObject(before) ? before : {};
-  const neu = isJsonObject(after) ? after : {};
   const out: Array<[string, number | undefined, number | undefined]> = [];
-  for (const key of new Set([...Object.keys(old), ...Object.keys(neu)])) {
-    const a = Object.hasOwn(old, key) ? level(old[key]) : undefined;
-    const b = Object.hasOwn(neu, key) ? level(neu[key]) : undefined;
+  for (const [key, a] of before) {
+    const b = after.get(key);
     if (a !== b) out.push([key, a, b]);
+  }
+  for (const [key, b] of after) {
+    if (!before.has(key)) out.push([key, undefined, b]);
   }
   return out;
 }
