@@ -13,7 +13,7 @@ if (files.length === 0) {
 const concurrency = Math.max(2, availableParallelism());
 const result = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, ...files],
+  ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-timeout=300000", ...files],
   { stdio: "inherit" },
 );
 process.exit(result.status ?? 1);

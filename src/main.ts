@@ -1,20 +1,76 @@
 /**
  * The `tessera` command line. The only module that touches process signals and exit codes.
- * Until the homeserver lands, `start` reports what the protocol core supports.
+ *   tessera start [--config FILE]           start the homeserver (writes ./data/tessera.yaml on first start)
+ *   tessera generate-config [FILE]          write a default config
+ *   tessera register-user [--config FILE] [--admin] [--password P] NAME
+ *   tessera registration-token create|list|delete [--config FILE] [--uses N] [--expires-in-days D] [TOKEN]
  */
-import { DEFAULT_ROOM_VERSION, SUPPORTED_ROOM_VERSIONS } from "./protocol/room-versions.js";
+import { parseArgs } from "node:util";
+import { ConfigError, loadConfig } from "./config/load-config.js";
+import { writeDefaultConfig } from "./config/default-config.js";
+import { Homeserver } from "./homeserver.js";
+import { registerUserCommand } from "./cli/register-user.js";
+import { registrationTokenCommand } from "./cli/registration-token.js";
 
-function main(argv: string[]): number {
-  const [command = "start"] = argv;
+const DEFAULT_CONFIG_PATH = "./data/tessera.yaml";
+
+async function start(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { config: { type: "string", short: "c" } } });
+  let path = values.config;
+  if (!path) {
+    path = DEFAULT_CONFIG_PATH;
+    if (writeDefaultConfig(path)) console.log(`Wrote a default configuration to ${path}.`);
+  }
+  const config = loadConfig(path);
+  const server = await Homeserver.create(config);
+  await server.start();
+  for (const listener of server.listeners) {
+    console.log(`Tessera (${config.server_name}) listening on ${listener.tls ? "https" : "http"}://${listener.host}:${listener.port} [${listener.resources.join(", ")}]`);
+  }
+  if ((await server.context.stores.users.countUsers()) === 0) {
+    console.log(`No users yet. Create the first one with:\n  npm run tessera -- register-user --config ${path} --admin <name>`);
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  console.log("Stopping...");
+  await server.stop();
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command = "start", ...rest] = argv;
   switch (command) {
     case "start":
-      console.log("Tessera: the Matrix protocol core is in place; the homeserver itself is being built.");
-      console.log(`Room versions supported: ${SUPPORTED_ROOM_VERSIONS.join(", ")} (default ${DEFAULT_ROOM_VERSION}).`);
+      return start(rest);
+    case "generate-config": {
+      const path = rest[0] ?? DEFAULT_CONFIG_PATH;
+      if (!writeDefaultConfig(path)) {
+        console.error(`${path} exists already; not overwriting it.`);
+        return 1;
+      }
+      console.log(`Wrote ${path}.`);
       return 0;
+    }
+    case "register-user":
+      return registerUserCommand(rest, DEFAULT_CONFIG_PATH);
+    case "registration-token":
+      return registrationTokenCommand(rest, DEFAULT_CONFIG_PATH);
     default:
-      console.error(`unknown command: ${command}`);
+      console.error(`unknown command: ${command}\ncommands: start, generate-config, register-user, registration-token`);
       return 2;
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError) console.error(error.message);
+    else console.error(error);
+    process.exitCode = 1;
+  },
+);

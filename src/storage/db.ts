@@ -6,7 +6,8 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from "kysely";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { Kysely, PostgresDialect, SqliteDialect, sql, type KyselyPlugin, type Transaction } from "kysely";
 import pg from "pg";
 import type { Schema } from "./schema/index.js";
 
@@ -36,6 +37,26 @@ export interface DbOptions {
 // BIGINT (int8) arrives from pg as a string by default; our positions and timestamps fit a double.
 pg.types.setTypeParser(20, (value: string) => Number(value));
 
+/**
+ * Marks the async context of a running transaction. A query on the database itself (not on the
+ * transaction) from inside one is a bug: on SQLite it waits for the transaction's connection forever,
+ * on PostgreSQL it cannot see the transaction's writes and may wait on its locks. The guard plugin
+ * turns it into an immediate error instead of a hang.
+ */
+const transactionContext = new AsyncLocalStorage<boolean>();
+
+const outsideTransactionGuard: KyselyPlugin = {
+  transformQuery(args) {
+    if (transactionContext.getStore()) {
+      throw new Error("a query on the database was made inside a transaction: pass the transaction (tx.db) instead");
+    }
+    return args.node;
+  },
+  async transformResult(args) {
+    return args.result;
+  },
+};
+
 export class Db {
   private constructor(
     readonly kysely: Kysely<Schema>,
@@ -59,7 +80,7 @@ export class Db {
     database.pragma("foreign_keys = OFF");
     database.pragma("cache_size = -16000"); // 16 MiB page cache: enough for hot indexes, small for a Pi
     database.pragma("temp_store = MEMORY");
-    const kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database }) });
+    const kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database }), plugins: [outsideTransactionGuard] });
     return new Db(kysely, "sqlite", async () => {
       await kysely.destroy();
     });
@@ -67,20 +88,23 @@ export class Db {
 
   private static async openPostgres(options: DbOptions): Promise<Db> {
     const schema = options.schema;
-    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+    if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
     if (schema) {
-      if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
-      const client = await pool.connect();
+      const client = new pg.Client({ connectionString: options.url });
+      await client.connect();
       try {
         await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
       } finally {
-        client.release();
+        await client.end();
       }
-      pool.on("connect", (client) => {
-        client.query(`SET search_path TO ${schema}`).catch(() => undefined);
-      });
     }
-    const kysely = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+    // The search path is a startup parameter of every connection, so no query can run before it is set.
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    });
+    const kysely = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }), plugins: [outsideTransactionGuard] });
     // Surface a bad URL or a server that is down at start, not on the first request.
     await sql`SELECT 1`.execute(kysely);
     return new Db(kysely, "postgres", async () => {
@@ -94,9 +118,11 @@ export class Db {
     const finals: (() => void)[] = [];
     let result: T;
     try {
-      result = await this.kysely
-        .transaction()
-        .execute((db) => work({ db, onCommit: (hook) => hooks.push(hook), onFinally: (hook) => finals.push(hook) }));
+      result = await transactionContext.run(true, () =>
+        this.kysely.transaction().execute((tx) =>
+          work({ db: tx.withoutPlugins(), onCommit: (hook) => hooks.push(hook), onFinally: (hook) => finals.push(hook) }),
+        ),
+      );
     } finally {
       for (const hook of finals) hook();
     }

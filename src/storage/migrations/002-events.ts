@@ -38,6 +38,7 @@ export const eventsMigration: Migration = {
       .addColumn("rejected_reason", "text")
       .addColumn("soft_failed", "integer", (c) => c.notNull().defaultTo(0))
       .addColumn("state_snapshot_nid", "bigint")
+      .addColumn("prev_state_event_nid", "bigint")
       .addColumn("redacted_by_nid", "bigint")
       .addColumn("relates_to_id", "text")
       .addColumn("rel_type", "text")
@@ -77,8 +78,17 @@ export const eventsMigration: Migration = {
     await autoId(db.schema.createTable("state_snapshots"), "snapshot_nid", dialect)
       .addColumn("room_nid", "bigint", (c) => c.notNull())
       .addColumn("parent_nid", "bigint")
-      .addColumn("chain_depth", "integer", (c) => c.notNull())
+      .addColumn("seq", "bigint", (c) => c.notNull())
       .execute();
+
+    // Redactions whose target may not have arrived yet; applied when it does.
+    await db.schema
+      .createTable("redactions")
+      .addColumn("redaction_nid", "bigint", (c) => c.primaryKey())
+      .addColumn("redacts_event_id", "text", (c) => c.notNull())
+      .addColumn("room_nid", "bigint", (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex("redactions_target").on("redactions").column("redacts_event_id").execute();
 
     await db.schema
       .createTable("state_snapshot_entries")

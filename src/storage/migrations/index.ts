@@ -8,8 +8,9 @@ import type { Migration } from "./helpers.js";
 import { accountsMigration } from "./001-accounts.js";
 import { eventsMigration } from "./002-events.js";
 import { userDataMigration } from "./003-user-data.js";
+import { threepidsMigration } from "./004-threepids.js";
 
-export const MIGRATIONS: readonly Migration[] = [accountsMigration, eventsMigration, userDataMigration];
+export const MIGRATIONS: readonly Migration[] = [accountsMigration, eventsMigration, userDataMigration, threepidsMigration];
 
 export async function migrate(db: Db): Promise<string[]> {
   const raw = db.kysely as unknown as Kysely<unknown>;

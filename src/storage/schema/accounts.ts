@@ -94,7 +94,16 @@ export interface RegistrationTokensTable {
   expiry_ts: number | null;
 }
 
+export interface UserThreepidsTable {
+  medium: string;
+  address: string;
+  user_id: string;
+  validated_ts: number;
+  added_ts: number;
+}
+
 export interface AccountsTables {
+  user_threepids: UserThreepidsTable;
   users: UsersTable;
   profile_fields: ProfileFieldsTable;
   devices: DevicesTable;

@@ -45,6 +45,8 @@ export interface EventsTable {
   soft_failed: number;
   /** Snapshot of the room state after this event (null for outliers and rejected events). */
   state_snapshot_nid: number | null;
+  /** For a state event: the event it replaced in the state (unsigned.prev_content, replaces_state). */
+  prev_state_event_nid: number | null;
   /** The redaction event that redacted this one, once it is valid. */
   redacted_by_nid: number | null;
   /** m.relates_to of the event, for relations, threads and bundled aggregations. */
@@ -74,12 +76,22 @@ export interface BackwardExtremitiesTable {
   event_nid: number;
 }
 
-/** State snapshots: a delta against a parent snapshot, with a bounded chain depth. */
+/**
+ * State snapshots: a delta against a parent snapshot. `seq` counts snapshots along the line of
+ * ancestry; the parent is the ancestor at `seq & (seq - 1)` (a Fenwick tree over the line), so every
+ * chain is at most log2(seq) + 1 long and each change is stored in O(log n) deltas.
+ */
 export interface StateSnapshotsTable {
   snapshot_nid: Generated<number>;
   room_nid: number;
   parent_nid: number | null;
-  chain_depth: number;
+  seq: number;
+}
+
+export interface RedactionsTable {
+  redaction_nid: number;
+  redacts_event_id: string;
+  room_nid: number;
 }
 
 /** One entry of a snapshot delta. event_nid null removes the key inherited from the parent. */
@@ -153,6 +165,7 @@ export interface EventsTables {
   forward_extremities: ForwardExtremitiesTable;
   backward_extremities: BackwardExtremitiesTable;
   state_snapshots: StateSnapshotsTable;
+  redactions: RedactionsTable;
   state_snapshot_entries: StateSnapshotEntriesTable;
   current_state: CurrentStateTable;
   room_memberships: RoomMembershipsTable;

@@ -1,0 +1,135 @@
+/**
+ * The Fastify application of one listener: CORS, raw body collection (JSON is parsed per route by the
+ * strict parser), authentication, rate limits, the routes of the listener's resources, 404/405 answers
+ * and the error handler.
+ */
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import type { IncomingMessage } from "node:http";
+import { MatrixError } from "../errors.js";
+import { CORS_HEADERS } from "./cors.js";
+import type { HttpDeps } from "./deps.js";
+import { sendMatrixError, toMatrixError } from "./errors.js";
+import { parseJsonBody } from "./json-body.js";
+import { HttpResponse, type Route, type RouteRequest } from "./route.js";
+import { serializeJson } from "./serialize.js";
+import { extractAccessToken } from "./access-token.js";
+
+export interface AppOptions {
+  readonly deps: HttpDeps;
+  readonly routes: readonly Route<unknown>[];
+  readonly https?: { cert: Buffer; key: Buffer };
+  readonly trustProxy?: boolean;
+}
+
+/** Path patterns of every route, to answer 405 for a known path with another method. */
+function pathMatcher(routes: readonly Route<unknown>[]): (path: string) => boolean {
+  const patterns = routes.flatMap((route) =>
+    route.paths.map((p) => new RegExp(`^${p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/:[A-Za-z]+/g, "[^/]+")}/?$`)),
+  );
+  return (path) => patterns.some((pattern) => pattern.test(path));
+}
+
+function abortSignalFor(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once("close", () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
+export function buildApp(options: AppOptions): FastifyInstance {
+  const { deps } = options;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: deps.config.limits.max_request_body_bytes,
+    trustProxy: options.trustProxy ?? false,
+    return503OnClosing: true,
+    forceCloseConnections: true,
+    ...(options.https ? { https: options.https } : {}),
+    routerOptions: { maxParamLength: 2048, ignoreTrailingSlash: true, caseSensitive: true },
+  } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
+
+  // Bodies are collected as bytes whatever the content type (some clients send none); routes with a
+  // schema parse them as strict JSON. Fastify enforces bodyLimit before buffering (Content-Length) and
+  // while streaming.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
+
+  app.addHook("onRequest", async (_request, reply) => {
+    reply.headers(CORS_HEADERS);
+  });
+
+  app.options("*", async (_request, reply) => {
+    reply.code(200).header("content-type", "application/json").send("{}");
+  });
+
+  for (const route of options.routes) {
+    for (const path of route.paths) {
+      app.route({
+        method: route.method,
+        url: path,
+        handler: (request, reply) => runRoute(route, request, reply, deps),
+      });
+    }
+  }
+
+  const knownPath = pathMatcher(options.routes);
+  app.setNotFoundHandler(async (request, reply) => {
+    const path = request.url.split("?")[0] ?? "";
+    if (knownPath(path)) {
+      sendMatrixError(reply, new MatrixError(405, "M_UNRECOGNIZED", "Unrecognized request method"));
+    } else {
+      sendMatrixError(reply, new MatrixError(404, "M_UNRECOGNIZED", "Unrecognized request"));
+    }
+  });
+
+  app.setErrorHandler(async (error, request, reply) => {
+    sendMatrixError(reply, toMatrixError(error, deps.log, request));
+  });
+
+  return app;
+}
+
+function clientIp(request: FastifyRequest): string {
+  return request.ip || (request.raw as IncomingMessage).socket.remoteAddress || "unknown";
+}
+
+async function runRoute(route: Route<unknown>, request: FastifyRequest, reply: FastifyReply, deps: HttpDeps): Promise<void> {
+  const signal = abortSignalFor(reply);
+  const token = route.auth === "none" ? undefined : extractAccessToken(request.headers.authorization, request.query);
+  let requester = undefined;
+  if (token !== undefined) {
+    requester = await deps.auth.authenticate(token, { ip: clientIp(request), userAgent: request.headers["user-agent"] });
+  } else if (route.auth === "user") {
+    throw new MatrixError(401, "M_MISSING_TOKEN", "Missing access token");
+  }
+  if (requester?.isGuest && route.auth === "user" && !route.allowGuests) {
+    throw new MatrixError(403, "M_GUEST_ACCESS_FORBIDDEN", "Guest access not allowed");
+  }
+  if (route.rateLimit) deps.rateLimiter.check(route.rateLimit, requester?.userId ?? clientIp(request));
+
+  const body = route.body ? parseJsonBody(request.body as Buffer | undefined, route.body) : undefined;
+  const routeRequest: RouteRequest<unknown> = {
+    deps,
+    params: request.params as Record<string, string>,
+    query: request.query as Record<string, string | string[] | undefined>,
+    body,
+    requester,
+    ip: clientIp(request),
+    userAgent: request.headers["user-agent"],
+    signal,
+    headers: request.headers,
+  };
+  const result = await route.handle(routeRequest);
+  if (reply.sent || signal.aborted) return;
+  if (result instanceof HttpResponse) {
+    reply.code(result.status).headers(result.headers);
+    if (typeof result.body === "string" || Buffer.isBuffer(result.body)) {
+      reply.send(result.body);
+      return;
+    }
+    reply.header("content-type", "application/json").send(serializeJson(result.body ?? {}));
+    return;
+  }
+  reply.code(200).header("content-type", "application/json").send(serializeJson(result ?? {}));
+}

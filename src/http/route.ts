@@ -1,0 +1,72 @@
+/**
+ * The route helper: every endpoint is a `Route` declared in its own file (named after the spec
+ * operationId) and registered on the Fastify app by http/app.ts, which parses, validates,
+ * authenticates, rate-limits, calls the handler and renders the result or the MatrixError.
+ */
+import type { ZodType } from "zod";
+import type { HttpDeps } from "./deps.js";
+import type { Requester } from "../services/accounts/requester.js";
+
+export type HttpMethod = "GET" | "PUT" | "POST" | "DELETE";
+
+/**
+ * - `user`: a valid access token is required (guests refused unless `allowGuests`);
+ * - `optional`: the token is used when present;
+ * - `none`: no token is read.
+ */
+export type AuthMode = "user" | "optional" | "none";
+
+export type RateLimitKind = "message" | "login" | "registration";
+
+export interface RouteRequest<Body> {
+  readonly deps: HttpDeps;
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: Body;
+  /** The authenticated caller (always set when auth is "user"). */
+  readonly requester: Requester | undefined;
+  readonly ip: string;
+  readonly userAgent: string | undefined;
+  /** Aborted when the client goes away before the response is sent (long-polls stop waiting). */
+  readonly signal: AbortSignal;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+export interface Route<Body = unknown> {
+  readonly operationId: string;
+  readonly method: HttpMethod;
+  readonly paths: readonly string[];
+  readonly auth: AuthMode;
+  readonly allowGuests?: boolean;
+  /** Validates the JSON body; without it the body is not read as JSON. */
+  readonly body?: ZodType<Body>;
+  readonly rateLimit?: RateLimitKind;
+  handle(request: RouteRequest<Body>): Promise<unknown> | unknown;
+}
+
+/** A non-200 response or extra headers; handlers return a plain value for 200 with a JSON body. */
+export class HttpResponse {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    readonly headers: Record<string, string> = {},
+  ) {}
+}
+
+/** Declares a route with its body type inferred from the schema. */
+export function defineRoute<Body = undefined>(route: Route<Body>): Route<Body> {
+  return route;
+}
+
+const CLIENT_PREFIX = "/_matrix/client";
+
+/**
+ * The paths of a client endpoint: `/_matrix/client/v3{path}`, plus the `r0` alias where the endpoint
+ * existed before v1.1 (Fastify path syntax, `:param`).
+ */
+export function clientPaths(path: string, options: { r0?: boolean; versions?: readonly string[] } = {}): string[] {
+  const versions = options.versions ?? ["v3"];
+  const paths = versions.map((version) => `${CLIENT_PREFIX}/${version}${path}`);
+  if (options.r0 ?? true) paths.push(`${CLIENT_PREFIX}/r0${path}`);
+  return paths;
+}

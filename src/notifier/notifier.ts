@@ -1,0 +1,130 @@
+/**
+ * Stream positions and the requests that wait on them (long-poll /sync, later the federation sender).
+ * The notifier passes positions and the users or rooms they concern, never event bodies: a woken
+ * waiter re-reads from storage. In one process this is all in memory; with several processes a
+ * transport (Redis pub/sub) carries the same notifications between them.
+ */
+
+export const STREAMS = ["events", "account_data", "receipts", "presence", "typing", "to_device", "device_lists"] as const;
+export type StreamName = (typeof STREAMS)[number];
+export type StreamPositions = Record<StreamName, number>;
+
+export interface Notification {
+  stream: StreamName;
+  position: number;
+  /** Rooms whose members should wake. */
+  roomIds?: readonly string[];
+  /** Users who should wake. */
+  userIds?: readonly string[];
+}
+
+/** Carries notifications to other processes; the in-process notifier works without one. */
+export interface NotifierTransport {
+  publish(notification: Notification): void;
+  subscribe(handler: (notification: Notification) => void): void;
+  close(): Promise<void>;
+}
+
+interface Waiter {
+  wake(): void;
+}
+
+export class Notifier {
+  private readonly current: StreamPositions;
+  private readonly byUser = new Map<string, Set<Waiter>>();
+  private readonly byRoom = new Map<string, Set<Waiter>>();
+  private readonly globalListeners = new Set<(notification: Notification) => void>();
+
+  constructor(
+    initial: Partial<StreamPositions> = {},
+    private readonly transport?: NotifierTransport,
+  ) {
+    this.current = Object.fromEntries(STREAMS.map((s) => [s, initial[s] ?? 0])) as StreamPositions;
+    transport?.subscribe((notification) => this.deliver(notification));
+  }
+
+  /** The positions every stream has reached (complete, committed positions only). */
+  positions(): StreamPositions {
+    return { ...this.current };
+  }
+
+  position(stream: StreamName): number {
+    return this.current[stream];
+  }
+
+  /** Announces that a stream reached `position`; wakes the waiters it concerns, here and elsewhere. */
+  notify(notification: Notification): void {
+    this.deliver(notification);
+    this.transport?.publish(notification);
+  }
+
+  private deliver(notification: Notification): void {
+    if (notification.position > this.current[notification.stream]) this.current[notification.stream] = notification.position;
+    const woken = new Set<Waiter>();
+    for (const userId of notification.userIds ?? []) for (const waiter of this.byUser.get(userId) ?? []) woken.add(waiter);
+    for (const roomId of notification.roomIds ?? []) for (const waiter of this.byRoom.get(roomId) ?? []) woken.add(waiter);
+    for (const waiter of woken) waiter.wake();
+    for (const listener of this.globalListeners) listener(notification);
+  }
+
+  /** Listens to every notification (the federation sender, caches that follow other processes). */
+  onNotification(listener: (notification: Notification) => void): () => void {
+    this.globalListeners.add(listener);
+    return () => this.globalListeners.delete(listener);
+  }
+
+  /**
+   * Resolves when something concerning `userId` or one of `roomIds` is notified, after `timeoutMs`,
+   * or when `signal` aborts; whichever comes first. Returns whether it was woken by a notification.
+   */
+  wait(userId: string, roomIds: Iterable<string>, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    return new Promise((resolve) => {
+      const rooms = [...roomIds];
+      const timers: { timer?: NodeJS.Timeout } = {};
+      const finish = (woken: boolean): void => {
+        clearTimeout(timers.timer);
+        signal?.removeEventListener("abort", onAbort);
+        remove(this.byUser, userId, waiter);
+        for (const roomId of rooms) remove(this.byRoom, roomId, waiter);
+        resolve(woken);
+      };
+      const waiter: Waiter = { wake: () => finish(true) };
+      const onAbort = (): void => finish(false);
+      if (signal?.aborted) {
+        resolve(false);
+        return;
+      }
+      add(this.byUser, userId, waiter);
+      for (const roomId of rooms) add(this.byRoom, roomId, waiter);
+      timers.timer = setTimeout(() => finish(false), timeoutMs);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  /** Number of requests waiting (for metrics and tests). */
+  get waiting(): number {
+    let n = 0;
+    for (const set of this.byUser.values()) n += set.size;
+    return n;
+  }
+
+  async close(): Promise<void> {
+    await this.transport?.close();
+  }
+}
+
+function add(map: Map<string, Set<Waiter>>, key: string, waiter: Waiter): void {
+  let set = map.get(key);
+  if (!set) {
+    set = new Set();
+    map.set(key, set);
+  }
+  set.add(waiter);
+}
+
+function remove(map: Map<string, Set<Waiter>>, key: string, waiter: Waiter): void {
+  const set = map.get(key);
+  if (!set) return;
+  set.delete(waiter);
+  if (set.size === 0) map.delete(key);
+}

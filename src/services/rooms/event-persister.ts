@@ -1,0 +1,239 @@
+/**
+ * The persistence pipeline (ARCHITECTURE.md "One sent message", step 4): one database transaction
+ * writes the event, its edges, its state snapshot, the new forward extremities, the current-state
+ * delta and membership, its stream position, the transaction ID and whatever the persist hooks add
+ * (push actions, search index, federation outbox). After the commit the caches are updated and the
+ * notifier wakes the waiters. Callers hold the room's linearizer.
+ */
+import { canonicalJson } from "../../protocol/canonical-json.js";
+import { stateKey, type Pdu, type RoomEvent, type StateKey } from "../../protocol/event.js";
+import type { Db, Tx } from "../../storage/db.js";
+import type { EventStore, StoredEvent } from "../../storage/event-store.js";
+import type { SnapshotRef, StateStore } from "../../storage/state-store.js";
+import type { StreamIdGenerator } from "../../storage/stream-ids.js";
+import type { Notifier } from "../../notifier/notifier.js";
+import type { Clock } from "../clock.js";
+import { advanceHead, type CurrentStateCache, type RoomHead } from "./current-state.js";
+import type { RoomStore } from "../../storage/room-store.js";
+import { relationOf } from "./room-event-view.js";
+
+export interface PersistRequest {
+  head: RoomHead;
+  pdu: Pdu;
+  event: RoomEvent;
+  /** The state before the event and a snapshot holding it (null: make one if the state is not empty). */
+  stateBefore: ReadonlyMap<StateKey, string>;
+  snapshotBefore: SnapshotRef | null;
+  /** Local send: remember the transaction ID for idempotent retries and unsigned.transaction_id. */
+  txn?: { userId: string; deviceId: string; txnId: string };
+  /** The thread this event belongs to (its root), when not the main timeline. */
+  threadId?: string | null;
+}
+
+export interface PersistedEvent {
+  stored: StoredEvent;
+  streamOrdering: number;
+  head: RoomHead;
+  /** The event that this one replaced in the state, if it is a state event. */
+  prevStateEventId: string | undefined;
+}
+
+/** What persist hooks see: enough to index, count and route the event without reading it back. */
+export interface PersistContext {
+  readonly tx: Tx;
+  readonly head: RoomHead;
+  readonly event: RoomEvent;
+  readonly pdu: Pdu;
+  readonly eventNid: number;
+  readonly streamOrdering: number;
+  readonly stateBefore: ReadonlyMap<StateKey, string>;
+  readonly stateAfter: ReadonlyMap<StateKey, string>;
+  readonly threadId: string | null;
+  /** Run after the commit (to notify others). */
+  readonly afterCommit: (hook: () => void) => void;
+}
+
+export type PersistHook = (context: PersistContext) => Promise<void>;
+
+export class EventPersister {
+  private readonly hooks: PersistHook[] = [];
+
+  constructor(
+    private readonly db: Db,
+    private readonly events: EventStore,
+    private readonly states: StateStore,
+    private readonly rooms: RoomStore,
+    private readonly eventStream: StreamIdGenerator,
+    private readonly cache: CurrentStateCache,
+    private readonly notifier: Notifier,
+    private readonly clock: Clock,
+    private readonly serverName: string,
+  ) {}
+
+  /** Adds work done in the same transaction for every persisted event. */
+  addHook(hook: PersistHook): void {
+    this.hooks.push(hook);
+  }
+
+  /** Persists one event in its own transaction. */
+  async persist(request: PersistRequest): Promise<PersistedEvent> {
+    let persisted: PersistedEvent | undefined;
+    await this.db.transaction(async (tx) => {
+      persisted = await this.persistInTx(tx, request);
+    });
+    return persisted as PersistedEvent;
+  }
+
+  /**
+   * Persists a linear chain of local events in one transaction (a new room's initial events): each
+   * event's state before is the state after the previous one. With `newRoom`, the room row is
+   * created in the same transaction, so a room exists with all of its initial state or not at all.
+   */
+  async persistChain(
+    head: RoomHead,
+    events: readonly { pdu: Pdu; event: RoomEvent; txn?: PersistRequest["txn"] }[],
+    options: { newRoom?: boolean } = {},
+  ): Promise<PersistedEvent[]> {
+    const out: PersistedEvent[] = [];
+    await this.db.transaction(async (tx) => {
+      let current = head;
+      let roomNid = head.room.roomNid;
+      if (options.newRoom) roomNid = await this.rooms.insertRoom(tx.db, head.room.roomId, head.version.id, this.clock.now());
+      current = { ...current, room: { ...current.room, roomNid } };
+      for (const item of events) {
+        const persisted = await this.persistInTx(tx, {
+          head: current,
+          pdu: item.pdu,
+          event: item.event,
+          stateBefore: current.state,
+          snapshotBefore: current.snapshot,
+          ...(item.txn ? { txn: item.txn } : {}),
+        });
+        out.push(persisted);
+        current = persisted.head;
+      }
+    });
+    return out;
+  }
+
+  private async persistInTx(tx: Tx, request: PersistRequest): Promise<PersistedEvent> {
+    const { head, pdu, event } = request;
+    const isState = typeof event.state_key === "string";
+    const key = isState ? stateKey(event.type, event.state_key as string) : undefined;
+    const prevStateEventId = key !== undefined ? request.stateBefore.get(key) : undefined;
+    const { unsigned: _unsigned, ...withoutUnsigned } = pdu;
+    const json = canonicalJson(withoutUnsigned as never, { lenient: !head.version.strictCanonicalJson });
+    const now = this.clock.now();
+    const relation = relationOf(event.content);
+    const threadId = request.threadId ?? null;
+    const roomNid = head.room.roomNid;
+
+    const streamOrdering = this.eventStream.allocate(tx);
+    const referenced = [event.event_id, ...event.prev_events, ...event.auth_events, ...(prevStateEventId ? [prevStateEventId] : [])];
+    const nids = await this.events.internEventIds(tx, referenced);
+    const eventNid = nids.get(event.event_id) as number;
+    const prevStateEventNid = prevStateEventId ? (nids.get(prevStateEventId) ?? null) : null;
+
+    let snapshotBefore = request.snapshotBefore;
+    if (snapshotBefore === null && request.stateBefore.size > 0) {
+      snapshotBefore = await this.snapshotOfState(tx, roomNid, request.stateBefore);
+    }
+    let snapshotAfter = snapshotBefore;
+    let stateKeyNid: number | null = null;
+    if (key !== undefined) {
+      stateKeyNid = (await this.states.internStateKeys(tx, [key])).get(key) as number;
+      snapshotAfter = await this.states.createSnapshot(tx, roomNid, snapshotBefore, new Map([[stateKeyNid, eventNid]]));
+    }
+
+    await this.events.insertEvent(tx.db, {
+      nid: eventNid,
+      roomNid,
+      streamOrdering,
+      depth: Number(pdu.depth),
+      type: event.type,
+      stateKeyNid,
+      sender: event.sender,
+      originServerTs: event.origin_server_ts,
+      receivedTs: now,
+      json,
+      outlier: false,
+      rejectedReason: null,
+      softFailed: false,
+      stateSnapshotNid: snapshotAfter?.nid ?? null,
+      prevStateEventNid,
+      relatesToId: relation?.eventId ?? null,
+      relType: relation?.relType ?? null,
+      threadId,
+    });
+    const prevNids = event.prev_events.map((id) => nids.get(id) as number);
+    await this.events.insertEdges(tx.db, eventNid, prevNids, event.auth_events.map((id) => nids.get(id) as number));
+    await this.events.updateForwardExtremities(tx.db, roomNid, prevNids, [eventNid]);
+
+    if (key !== undefined && stateKeyNid !== null) {
+      await this.states.updateCurrentState(tx, roomNid, [{ stateKeyNid, eventNid, prevEventNid: prevStateEventNid }], streamOrdering);
+      if (event.type === "m.room.member") {
+        const membership = event.content["membership"];
+        await this.states.upsertMembership(tx, {
+          roomNid,
+          userId: event.state_key as string,
+          membership: typeof membership === "string" ? membership : "leave",
+          eventNid,
+          streamOrdering,
+          sender: event.sender,
+          isLocal: (event.state_key as string).endsWith(`:${this.serverName}`),
+        });
+      }
+    }
+    if (request.txn) await this.events.insertTxn(tx.db, request.txn.userId, request.txn.deviceId, request.txn.txnId, eventNid, now);
+
+    const newHead: RoomHead = { ...advanceHead(head, event, Number(pdu.depth)), snapshot: snapshotAfter };
+    const stateAfter = newHead.state;
+    const afterCommit: (() => void)[] = [];
+    for (const hook of this.hooks) {
+      await hook({
+        tx,
+        head: newHead,
+        event,
+        pdu,
+        eventNid,
+        streamOrdering,
+        stateBefore: request.stateBefore,
+        stateAfter,
+        threadId,
+        afterCommit: (h) => afterCommit.push(h),
+      });
+    }
+    const stored: StoredEvent = {
+      nid: eventNid,
+      eventId: event.event_id,
+      roomNid,
+      pdu: withoutUnsigned as Pdu,
+      streamOrdering,
+      depth: Number(pdu.depth),
+      outlier: false,
+      rejectedReason: null,
+      softFailed: false,
+      stateSnapshotNid: snapshotAfter?.nid ?? null,
+      prevStateEventNid,
+      redactedByNid: null,
+      receivedTs: now,
+    };
+    tx.onCommit(() => {
+      this.events.cacheEvent(stored);
+      this.cache.set(newHead);
+      for (const hook of afterCommit) hook();
+      const userIds = event.type === "m.room.member" && event.state_key ? [event.state_key] : [];
+      this.notifier.notify({ stream: "events", position: this.eventStream.current, roomIds: [event.room_id], userIds });
+    });
+    return { stored, streamOrdering, head: newHead, prevStateEventId };
+  }
+
+  /** A snapshot for a state map that has none yet (several extremities resolved together). */
+  private async snapshotOfState(tx: Tx, roomNid: number, state: ReadonlyMap<StateKey, string>): Promise<SnapshotRef> {
+    const keyNids = await this.states.internStateKeys(tx, [...state.keys()]);
+    const eventNids = await this.events.internEventIds(tx, [...state.values()]);
+    const nidState = new Map<number, number>();
+    for (const [key, id] of state) nidState.set(keyNids.get(key) as number, eventNids.get(id) as number);
+    return this.states.createSnapshotFromState(tx, roomNid, null, nidState);
+  }
+}

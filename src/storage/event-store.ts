@@ -1,0 +1,348 @@
+/**
+ * The room event graph: interned event IDs, event rows (the PDU as canonical JSON), prev/auth edges,
+ * forward extremities, transaction IDs, redactions. Reads of events go through an LRU cache of
+ * parsed events, filled after commits.
+ */
+import { LRUCache } from "lru-cache";
+import { parseStrictJson } from "../protocol/strict-json.js";
+import type { Pdu } from "../protocol/event.js";
+import type { Db, Executor, Tx } from "./db.js";
+import { InternCache } from "./id-interner.js";
+
+/** An event as stored, with its metadata. */
+export interface StoredEvent {
+  readonly nid: number;
+  readonly eventId: string;
+  readonly roomNid: number;
+  readonly pdu: Pdu;
+  readonly streamOrdering: number | null;
+  readonly depth: number;
+  readonly outlier: boolean;
+  readonly rejectedReason: string | null;
+  readonly softFailed: boolean;
+  readonly stateSnapshotNid: number | null;
+  readonly prevStateEventNid: number | null;
+  readonly redactedByNid: number | null;
+  readonly receivedTs: number;
+}
+
+export interface NewEventRow {
+  nid: number;
+  roomNid: number;
+  streamOrdering: number | null;
+  depth: number;
+  type: string;
+  stateKeyNid: number | null;
+  sender: string;
+  originServerTs: number;
+  receivedTs: number;
+  /** The PDU without `unsigned`, as canonical JSON text. */
+  json: string;
+  outlier: boolean;
+  rejectedReason: string | null;
+  softFailed: boolean;
+  stateSnapshotNid: number | null;
+  prevStateEventNid: number | null;
+  relatesToId: string | null;
+  relType: string | null;
+  threadId: string | null;
+}
+
+const EVENT_COLUMNS = [
+  "event_nid",
+  "room_nid",
+  "stream_ordering",
+  "depth",
+  "json",
+  "outlier",
+  "rejected_reason",
+  "soft_failed",
+  "state_snapshot_nid",
+  "prev_state_event_nid",
+  "redacted_by_nid",
+  "received_ts",
+] as const;
+
+type EventRow = {
+  event_nid: number;
+  room_nid: number;
+  stream_ordering: number | null;
+  depth: number;
+  json: string;
+  outlier: number;
+  rejected_reason: string | null;
+  soft_failed: number;
+  state_snapshot_nid: number | null;
+  prev_state_event_nid: number | null;
+  redacted_by_nid: number | null;
+  received_ts: number;
+};
+
+/** Events of room versions 1–5 may hold integers beyond 2^53: parse those with the lenient strict parser. */
+function parsePdu(json: string): Pdu {
+  return (/\d{16,}/.test(json) ? parseStrictJson(json, { mode: "lenient" }) : JSON.parse(json)) as Pdu;
+}
+
+export class EventStore {
+  private readonly ids = new InternCache(200_000);
+  private readonly events = new LRUCache<number, StoredEvent>({ max: 20_000 });
+
+  constructor(private readonly db: Db) {}
+
+  /** Numbers for event IDs, creating the missing ones (cached once the transaction commits). */
+  async internEventIds(tx: Tx, eventIds: readonly string[]): Promise<Map<string, number>> {
+    const executor = tx.db;
+    const out = new Map<string, number>();
+    const missing: string[] = [];
+    for (const id of eventIds) {
+      const nid = this.ids.nid(id);
+      if (nid !== undefined) out.set(id, nid);
+      else if (!missing.includes(id)) missing.push(id);
+    }
+    if (missing.length === 0) return out;
+    await executor
+      .insertInto("event_ids")
+      .values(missing.map((event_id) => ({ event_id })))
+      .onConflict((oc) => oc.column("event_id").doNothing())
+      .execute();
+    const rows = await executor.selectFrom("event_ids").select(["event_id", "event_nid"]).where("event_id", "in", missing).execute();
+    const created = new Map<string, number>();
+    for (const row of rows) {
+      const nid = Number(row.event_nid);
+      out.set(row.event_id, nid);
+      created.set(row.event_id, nid);
+    }
+    // A number handed out in a transaction that rolls back does not exist: cache only after commit.
+    tx.onCommit(() => {
+      for (const [id, nid] of created) this.ids.remember(id, nid);
+    });
+    return out;
+  }
+
+  /** Looks up existing event numbers (no insert). */
+  async eventNids(eventIds: readonly string[], executor: Executor = this.db.kysely): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    const missing: string[] = [];
+    for (const id of eventIds) {
+      const nid = this.ids.nid(id);
+      if (nid !== undefined) out.set(id, nid);
+      else missing.push(id);
+    }
+    for (let i = 0; i < missing.length; i += 500) {
+      const chunk = missing.slice(i, i + 500);
+      const rows = await executor.selectFrom("event_ids").select(["event_id", "event_nid"]).where("event_id", "in", chunk).execute();
+      for (const row of rows) {
+        const nid = Number(row.event_nid);
+        out.set(row.event_id, nid);
+        this.ids.remember(row.event_id, nid);
+      }
+    }
+    return out;
+  }
+
+  async eventIdsOf(nids: readonly number[], executor: Executor = this.db.kysely): Promise<Map<number, string>> {
+    const out = new Map<number, string>();
+    const missing: number[] = [];
+    for (const nid of nids) {
+      const id = this.ids.value(nid);
+      if (id !== undefined) out.set(nid, id);
+      else missing.push(nid);
+    }
+    for (let i = 0; i < missing.length; i += 500) {
+      const chunk = missing.slice(i, i + 500);
+      const rows = await executor.selectFrom("event_ids").select(["event_id", "event_nid"]).where("event_nid", "in", chunk).execute();
+      for (const row of rows) {
+        const nid = Number(row.event_nid);
+        out.set(nid, row.event_id);
+        this.ids.remember(row.event_id, nid);
+      }
+    }
+    return out;
+  }
+
+  async insertEvent(executor: Executor, row: NewEventRow): Promise<void> {
+    await executor
+      .insertInto("events")
+      .values({
+        event_nid: row.nid,
+        room_nid: row.roomNid,
+        stream_ordering: row.streamOrdering,
+        depth: row.depth,
+        type: row.type,
+        state_key_nid: row.stateKeyNid,
+        sender: row.sender,
+        origin_server_ts: row.originServerTs,
+        received_ts: row.receivedTs,
+        json: row.json,
+        outlier: row.outlier ? 1 : 0,
+        rejected_reason: row.rejectedReason,
+        soft_failed: row.softFailed ? 1 : 0,
+        state_snapshot_nid: row.stateSnapshotNid,
+        prev_state_event_nid: row.prevStateEventNid,
+        redacted_by_nid: null,
+        relates_to_id: row.relatesToId,
+        rel_type: row.relType,
+        thread_id: row.threadId,
+      })
+      .execute();
+  }
+
+  async insertEdges(executor: Executor, eventNid: number, prevNids: readonly number[], authNids: readonly number[]): Promise<void> {
+    if (prevNids.length > 0) {
+      await executor
+        .insertInto("event_edges")
+        .values([...new Set(prevNids)].map((prev) => ({ event_nid: eventNid, prev_event_nid: prev })))
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    }
+    if (authNids.length > 0) {
+      await executor
+        .insertInto("event_auth_edges")
+        .values([...new Set(authNids)].map((auth) => ({ event_nid: eventNid, auth_event_nid: auth })))
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    }
+  }
+
+  /** Which of these events are stored (as full events, outliers included). */
+  async haveEvents(eventIds: readonly string[]): Promise<Set<string>> {
+    const nids = await this.eventNids(eventIds);
+    if (nids.size === 0) return new Set();
+    const rows = await this.db.kysely.selectFrom("events").select("event_nid").where("event_nid", "in", [...nids.values()]).execute();
+    const have = new Set(rows.map((r) => Number(r.event_nid)));
+    return new Set([...nids].filter(([, nid]) => have.has(nid)).map(([id]) => id));
+  }
+
+  private toStored(row: EventRow, eventId: string): StoredEvent {
+    return {
+      nid: Number(row.event_nid),
+      eventId,
+      roomNid: Number(row.room_nid),
+      pdu: parsePdu(row.json),
+      streamOrdering: row.stream_ordering === null ? null : Number(row.stream_ordering),
+      depth: Number(row.depth),
+      outlier: !!row.outlier,
+      rejectedReason: row.rejected_reason,
+      softFailed: !!row.soft_failed,
+      stateSnapshotNid: row.state_snapshot_nid === null ? null : Number(row.state_snapshot_nid),
+      prevStateEventNid: row.prev_state_event_nid === null ? null : Number(row.prev_state_event_nid),
+      redactedByNid: row.redacted_by_nid === null ? null : Number(row.redacted_by_nid),
+      receivedTs: Number(row.received_ts),
+    };
+  }
+
+  /** Events by number, from the cache or the database; missing ones are absent from the map. */
+  async getByNids(nids: readonly number[], executor: Executor = this.db.kysely): Promise<Map<number, StoredEvent>> {
+    const out = new Map<number, StoredEvent>();
+    const missing: number[] = [];
+    for (const nid of nids) {
+      const cached = this.events.get(nid);
+      if (cached) out.set(nid, cached);
+      else missing.push(nid);
+    }
+    for (let i = 0; i < missing.length; i += 500) {
+      const chunk = missing.slice(i, i + 500);
+      const rows = (await executor.selectFrom("events").select(EVENT_COLUMNS).where("event_nid", "in", chunk).execute()) as EventRow[];
+      const ids = await this.eventIdsOf(rows.map((r) => Number(r.event_nid)), executor);
+      for (const row of rows) {
+        const nid = Number(row.event_nid);
+        const stored = this.toStored(row, ids.get(nid) as string);
+        out.set(nid, stored);
+        if (executor === this.db.kysely) this.events.set(nid, stored);
+      }
+    }
+    return out;
+  }
+
+  async getByIds(eventIds: readonly string[], executor: Executor = this.db.kysely): Promise<Map<string, StoredEvent>> {
+    const nids = await this.eventNids(eventIds, executor);
+    const byNid = await this.getByNids([...nids.values()], executor);
+    const out = new Map<string, StoredEvent>();
+    for (const stored of byNid.values()) out.set(stored.eventId, stored);
+    return out;
+  }
+
+  async getById(eventId: string, executor: Executor = this.db.kysely): Promise<StoredEvent | undefined> {
+    return (await this.getByIds([eventId], executor)).get(eventId);
+  }
+
+  /** Puts a just-committed event in the cache. */
+  cacheEvent(event: StoredEvent): void {
+    this.events.set(event.nid, event);
+    this.ids.remember(event.eventId, event.nid);
+  }
+
+  /** Drops an event from the cache (its redaction or rejection changed). */
+  uncacheEvent(nid: number): void {
+    this.events.delete(nid);
+  }
+
+  async getForwardExtremities(roomNid: number, executor: Executor = this.db.kysely): Promise<number[]> {
+    const rows = await executor.selectFrom("forward_extremities").select("event_nid").where("room_nid", "=", roomNid).execute();
+    return rows.map((r) => Number(r.event_nid));
+  }
+
+  /** Replaces some forward extremities with new ones (an event's prev_events stop being extremities). */
+  async updateForwardExtremities(executor: Executor, roomNid: number, remove: readonly number[], add: readonly number[]): Promise<void> {
+    if (remove.length > 0) {
+      await executor.deleteFrom("forward_extremities").where("room_nid", "=", roomNid).where("event_nid", "in", remove).execute();
+    }
+    if (add.length > 0) {
+      await executor
+        .insertInto("forward_extremities")
+        .values(add.map((event_nid) => ({ room_nid: roomNid, event_nid })))
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    }
+  }
+
+  async findTxn(userId: string, deviceId: string, txnId: string): Promise<string | undefined> {
+    const row = await this.db.kysely
+      .selectFrom("event_txn_ids")
+      .innerJoin("event_ids", "event_ids.event_nid", "event_txn_ids.event_nid")
+      .select("event_ids.event_id")
+      .where("user_id", "=", userId)
+      .where("device_id", "=", deviceId)
+      .where("txn_id", "=", txnId)
+      .executeTakeFirst();
+    return row?.event_id;
+  }
+
+  async insertTxn(executor: Executor, userId: string, deviceId: string, txnId: string, eventNid: number, now: number): Promise<void> {
+    await executor
+      .insertInto("event_txn_ids")
+      .values({ user_id: userId, device_id: deviceId, txn_id: txnId, event_nid: eventNid, created_ts: now })
+      .execute();
+  }
+
+  /** The transaction ID an event was sent with, if it was sent by this device (for unsigned.transaction_id). */
+  async txnIdsFor(eventNids: readonly number[], userId: string, deviceId: string): Promise<Map<number, string>> {
+    if (eventNids.length === 0) return new Map();
+    const rows = await this.db.kysely
+      .selectFrom("event_txn_ids")
+      .select(["event_nid", "txn_id"])
+      .where("event_nid", "in", eventNids)
+      .where("user_id", "=", userId)
+      .where("device_id", "=", deviceId)
+      .execute();
+    return new Map(rows.map((r) => [Number(r.event_nid), r.txn_id]));
+  }
+
+  async insertRedaction(executor: Executor, redactionNid: number, redactsEventId: string, roomNid: number): Promise<void> {
+    await executor
+      .insertInto("redactions")
+      .values({ redaction_nid: redactionNid, redacts_event_id: redactsEventId, room_nid: roomNid })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+
+  /** Redactions that target an event (received before or after it). */
+  async redactionsOf(eventId: string, executor: Executor = this.db.kysely): Promise<number[]> {
+    const rows = await executor.selectFrom("redactions").select("redaction_nid").where("redacts_event_id", "=", eventId).execute();
+    return rows.map((r) => Number(r.redaction_nid));
+  }
+
+  async markRedacted(executor: Executor, eventNid: number, redactionNid: number): Promise<void> {
+    await executor.updateTable("events").set({ redacted_by_nid: redactionNid }).where("event_nid", "=", eventNid).where("redacted_by_nid", "is", null).execute();
+  }
+}
