@@ -40,7 +40,13 @@ function codePointRank(unit: number): number {
   return unit - 0x800;
 }
 
+/** Characters that need an escape (controls, `"`, `\\`) or a well-formedness check (surrogates). */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must be escaped
+const NEEDS_CARE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
 function encodeString(text: string): string {
+  // Most strings need nothing: quoting them directly is several times faster than JSON.stringify.
+  if (!NEEDS_CARE.test(text)) return `"${text}"`;
   if (!text.isWellFormed()) throw new CanonicalJsonError("string contains a lone surrogate");
   // JSON.stringify already writes the shortest escapes of the canonical grammar: \b \t \n \f \r \" \\
   // and lowercase \u00XX for the remaining control characters; everything else is written as is.

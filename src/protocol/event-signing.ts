@@ -11,6 +11,7 @@ import { encodeBase64 } from "./base64.js";
 import { contentHashText, encodeEvent, referenceText } from "./event-encoding.js";
 import type { EncodedEvent } from "./event-encoding.js";
 import { contentHashMatches, referenceHashInput, sha256 } from "./hashes.js";
+import { domainOfId } from "./identifiers.js";
 import { isJsonObject } from "./json.js";
 import { redactEvent } from "./redaction.js";
 import type { RoomVersion } from "./room-versions.js";
@@ -49,8 +50,7 @@ export function addEventSignature<T extends object>(event: T, version: RoomVersi
 
 /** The part after the first `:` of a user or v1 event ID, as Synapse's get_domain_from_id. */
 function serverNameOf(id: string): string | undefined {
-  const colon = id.indexOf(":");
-  return colon < 0 || colon === id.length - 1 ? undefined : id.slice(colon + 1);
+  return domainOfId(id) || undefined;
 }
 
 type Servers = { servers: string[] } | { error: string };

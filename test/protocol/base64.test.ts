@@ -39,6 +39,13 @@ describe("unpadded base64", () => {
     }
   });
 
+  it("refuses padding where RFC 4648 puts none or other than it puts", () => {
+    for (const bad of ["Zm8==", "Zm9v=", "=", "Zg=", "Zm9vY===", "Z"]) {
+      assert.throws(() => decodeBase64(bad), bad);
+      assert.throws(() => decodeBase64Url(bad), bad);
+    }
+  });
+
   it("encodes a view into a larger buffer, not the whole buffer", () => {
     const whole = Buffer.from("xxfoobarxx");
     assert.equal(encodeBase64(whole.subarray(2, 8)), "Zm9vYmFy");

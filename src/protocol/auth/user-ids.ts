@@ -1,13 +1,10 @@
 /**
- * The little identifier parsing the auth rules need: a server name out of an ID, and how strictly a
- * string must look like a user ID in each place the rules ask.
+ * How strictly a string must look like a user ID in each place the auth rules ask. Server names out
+ * of IDs come from identifiers.ts (`domainOfId`).
  */
+import { domainOfId, isValidServerName } from "../identifiers.js";
 
-/** The part after the first `:` (Synapse's `get_domain_from_id`); "" if there is none. */
-export function serverNameOf(id: string): string {
-  const at = id.indexOf(":");
-  return at < 0 ? "" : id.slice(at + 1);
-}
+export { domainOfId as serverNameOf };
 
 /**
  * The lenient user ID test used for the keys of a power-levels `users` map: `@`, then anything with a
@@ -17,21 +14,6 @@ export function serverNameOf(id: string): string {
  */
 export function isUserIdLike(value: string): boolean {
   return value.startsWith("@") && value.indexOf(":") > 0;
-}
-
-const IPV4 = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
-const IPV6 = /^\[[0-9A-Fa-f:.]{2,45}\]$/;
-const DNS_NAME = /^[A-Za-z0-9.-]{1,255}$/;
-
-/** appendices "Server Name": hostname (IPv4, [IPv6] or DNS name) with an optional 1–5 digit port. */
-export function isValidServerName(name: string): boolean {
-  let host = name;
-  const portAt = name.lastIndexOf(":");
-  if (portAt >= 0 && !name.endsWith("]")) {
-    if (!/^\d{1,5}$/.test(name.slice(portAt + 1))) return false;
-    host = name.slice(0, portAt);
-  }
-  return IPV4.test(host) || IPV6.test(host) || DNS_NAME.test(host);
 }
 
 /**
