@@ -44,7 +44,7 @@ export class Homeserver {
     try {
       const applied = await migrate(db);
       if (applied.length > 0) log.info({ migrations: applied }, "database migrated");
-      const context = createContext(config, secrets, db, log, options.overrides);
+      const context = await createContext(config, secrets, db, log, options.overrides);
       return new Homeserver(context);
     } catch (error) {
       await db.close();

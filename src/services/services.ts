@@ -10,6 +10,12 @@ import type { RegistrationService } from "./accounts/registration-service.js";
 import type { UiaService } from "./accounts/uia-service.js";
 import type { RateLimiter } from "./rate-limiter.js";
 import type { Clock } from "./clock.js";
+import type { CreateRoomService } from "./rooms/create-room.js";
+import type { MembershipService } from "./rooms/membership.js";
+import type { RoomReads } from "./rooms/room-reads.js";
+import type { RoomWrites } from "./rooms/room-writes.js";
+import type { FilterService } from "./sync/filter-service.js";
+import type { SyncService } from "./sync/sync-service.js";
 
 export interface Services {
   readonly clock: Clock;
@@ -20,4 +26,10 @@ export interface Services {
   readonly login: LoginService;
   readonly devices: DeviceService;
   readonly accounts: AccountService;
+  readonly createRoom: CreateRoomService;
+  readonly membership: MembershipService;
+  readonly roomWrites: RoomWrites;
+  readonly roomReads: RoomReads;
+  readonly filters: FilterService;
+  readonly sync: SyncService;
 }

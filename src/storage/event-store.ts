@@ -296,11 +296,12 @@ export class EventStore {
     }
   }
 
-  async findTxn(userId: string, deviceId: string, txnId: string): Promise<string | undefined> {
+  async findTxn(roomNid: number, userId: string, deviceId: string, txnId: string): Promise<string | undefined> {
     const row = await this.db.kysely
       .selectFrom("event_txn_ids")
       .innerJoin("event_ids", "event_ids.event_nid", "event_txn_ids.event_nid")
       .select("event_ids.event_id")
+      .where("event_txn_ids.room_nid", "=", roomNid)
       .where("user_id", "=", userId)
       .where("device_id", "=", deviceId)
       .where("txn_id", "=", txnId)
@@ -308,10 +309,10 @@ export class EventStore {
     return row?.event_id;
   }
 
-  async insertTxn(executor: Executor, userId: string, deviceId: string, txnId: string, eventNid: number, now: number): Promise<void> {
+  async insertTxn(executor: Executor, roomNid: number, userId: string, deviceId: string, txnId: string, eventNid: number, now: number): Promise<void> {
     await executor
       .insertInto("event_txn_ids")
-      .values({ user_id: userId, device_id: deviceId, txn_id: txnId, event_nid: eventNid, created_ts: now })
+      .values({ room_nid: roomNid, user_id: userId, device_id: deviceId, txn_id: txnId, event_nid: eventNid, created_ts: now })
       .execute();
   }
 
@@ -344,5 +345,94 @@ export class EventStore {
 
   async markRedacted(executor: Executor, eventNid: number, redactionNid: number): Promise<void> {
     await executor.updateTable("events").set({ redacted_by_nid: redactionNid }).where("event_nid", "=", eventNid).where("redacted_by_nid", "is", null).execute();
+  }
+
+  /**
+   * Events of a room in stream order within (after, upTo], newest first, at most `limit`: what sync's
+   * timeline shows. Outliers, rejected and soft-failed events never appear.
+   */
+  async roomEventsByStream(roomNid: number, after: number, upTo: number, limit: number): Promise<StoredEvent[]> {
+    const rows = await this.db.kysely
+      .selectFrom("events")
+      .select("event_nid")
+      .where("room_nid", "=", roomNid)
+      .where("stream_ordering", ">", after)
+      .where("stream_ordering", "<=", upTo)
+      .where("rejected_reason", "is", null)
+      .where("soft_failed", "=", 0)
+      .orderBy("stream_ordering", "desc")
+      .limit(limit)
+      .execute();
+    return this.inOrder(rows.map((r) => Number(r.event_nid)));
+  }
+
+  /**
+   * Events of a room in topological order (depth, stream) strictly before (backwards) or after
+   * (forwards) a point, at most `limit`, in the direction of travel: what /messages pages through.
+   */
+  async roomEventsTopological(
+    roomNid: number,
+    from: { depth: number; stream: number },
+    direction: "b" | "f",
+    limit: number,
+    to?: { depth: number; stream: number },
+  ): Promise<StoredEvent[]> {
+    let query = this.db.kysely
+      .selectFrom("events")
+      .select("event_nid")
+      .where("room_nid", "=", roomNid)
+      .where("stream_ordering", "is not", null)
+      .where("rejected_reason", "is", null)
+      .where("soft_failed", "=", 0);
+    if (direction === "b") {
+      query = query
+        .where((eb) => eb.or([eb("depth", "<", from.depth), eb.and([eb("depth", "=", from.depth), eb("stream_ordering", "<", from.stream)])]))
+        .orderBy("depth", "desc")
+        .orderBy("stream_ordering", "desc");
+      if (to) query = query.where((eb) => eb.or([eb("depth", ">", to.depth), eb.and([eb("depth", "=", to.depth), eb("stream_ordering", ">=", to.stream)])]));
+    } else {
+      query = query
+        .where((eb) => eb.or([eb("depth", ">", from.depth), eb.and([eb("depth", "=", from.depth), eb("stream_ordering", ">", from.stream)])]))
+        .orderBy("depth", "asc")
+        .orderBy("stream_ordering", "asc");
+      if (to) query = query.where((eb) => eb.or([eb("depth", "<", to.depth), eb.and([eb("depth", "=", to.depth), eb("stream_ordering", "<=", to.stream)])]));
+    }
+    const rows = await query.limit(limit).execute();
+    return this.inOrder(rows.map((r) => Number(r.event_nid)));
+  }
+
+  /** The (depth, stream) of the room's newest event at or before a stream position, for stream tokens. */
+  async topologicalPointAt(roomNid: number, stream: number): Promise<{ depth: number; stream: number } | undefined> {
+    const row = await this.db.kysely
+      .selectFrom("events")
+      .select(["depth", "stream_ordering"])
+      .where("room_nid", "=", roomNid)
+      .where("stream_ordering", "<=", stream)
+      .orderBy("stream_ordering", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    return row ? { depth: Number(row.depth), stream: Number(row.stream_ordering) } : undefined;
+  }
+
+  /** Which of these rooms have events with stream positions in (after, upTo]. */
+  async roomsWithEventsBetween(roomNids: readonly number[], after: number, upTo: number): Promise<Set<number>> {
+    const out = new Set<number>();
+    for (let i = 0; i < roomNids.length; i += 500) {
+      const rows = await this.db.kysely
+        .selectFrom("events")
+        .select("room_nid")
+        .distinct()
+        .where("room_nid", "in", roomNids.slice(i, i + 500))
+        .where("stream_ordering", ">", after)
+        .where("stream_ordering", "<=", upTo)
+        .execute();
+      for (const r of rows) out.add(Number(r.room_nid));
+    }
+    return out;
+  }
+
+  private async inOrder(nids: readonly number[]): Promise<StoredEvent[]> {
+    const found = await this.getByNids(nids);
+    return nids.map((nid) => found.get(nid)).filter((e): e is StoredEvent => e !== undefined);
   }
 }

@@ -177,4 +177,52 @@ export class RoomStore {
     const rows = await executor.updateTable("room_aliases").set({ room_id: toRoomId }).where("room_id", "=", fromRoomId).returning("alias").execute();
     return rows.map((r) => r.alias);
   }
+
+  /** Joined and invited member counts, and up to `limit` other members as heroes (oldest first). */
+  async summary(roomNid: number, excludeUserId: string, limit = 5): Promise<{ joined: number; invited: number; heroes: string[] }> {
+    const counts = await this.db.kysely
+      .selectFrom("room_memberships")
+      .select(["membership", (eb) => eb.fn.countAll<number>().as("n")])
+      .where("room_nid", "=", roomNid)
+      .where("membership", "in", ["join", "invite"])
+      .groupBy("membership")
+      .execute();
+    const heroes = await this.db.kysely
+      .selectFrom("room_memberships")
+      .select("user_id")
+      .where("room_nid", "=", roomNid)
+      .where("user_id", "!=", excludeUserId)
+      .where("membership", "in", ["join", "invite"])
+      .orderBy("stream_ordering")
+      .limit(limit)
+      .execute();
+    let heroIds = heroes.map((r) => r.user_id);
+    if (heroIds.length === 0) {
+      // Everyone else left: name the room after those who were there (spec "Calculating the display name").
+      const former = await this.db.kysely
+        .selectFrom("room_memberships")
+        .select("user_id")
+        .where("room_nid", "=", roomNid)
+        .where("user_id", "!=", excludeUserId)
+        .orderBy("stream_ordering")
+        .limit(limit)
+        .execute();
+      heroIds = former.map((r) => r.user_id);
+    }
+    const count = (m: string): number => Number(counts.find((c) => c.membership === m)?.n ?? 0);
+    return { joined: count("join"), invited: count("invite"), heroes: heroIds };
+  }
+
+  /** State-delta keys changed in a room within (after, upTo). */
+  async stateKeysChangedBetween(roomNid: number, after: number, before: number): Promise<number[]> {
+    const rows = await this.db.kysely
+      .selectFrom("state_deltas")
+      .select("state_key_nid")
+      .distinct()
+      .where("room_nid", "=", roomNid)
+      .where("stream_ordering", ">", after)
+      .where("stream_ordering", "<", before)
+      .execute();
+    return rows.map((r) => Number(r.state_key_nid));
+  }
 }

@@ -184,7 +184,7 @@ export class EventPersister {
         });
       }
     }
-    if (request.txn) await this.events.insertTxn(tx.db, request.txn.userId, request.txn.deviceId, request.txn.txnId, eventNid, now);
+    if (request.txn) await this.events.insertTxn(tx.db, roomNid, request.txn.userId, request.txn.deviceId, request.txn.txnId, eventNid, now);
 
     const newHead: RoomHead = { ...advanceHead(head, event, Number(pdu.depth)), snapshot: snapshotAfter };
     const stateAfter = newHead.state;

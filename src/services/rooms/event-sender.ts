@@ -33,6 +33,8 @@ export interface SendOptions {
   threadId?: string | null;
   /** Extra checks against the head, run under the linearizer before building (e.g. membership rules of the API). */
   check?: (head: RoomHead) => Promise<void> | void;
+  /** Completes the draft from the head it will be built on (content that depends on the current state). */
+  draft?: (head: RoomHead) => Promise<Partial<Draft>>;
 }
 
 /** Most prev_events an event cites; the spec's limit is 20, and fewer keep events small. */
@@ -53,7 +55,8 @@ export class EventSender {
     return this.linearizer.run(roomId, async () => {
       const head = await this.cache.head(roomId);
       if (options.check) await options.check(head);
-      const built = await this.build(head, draft, new Map());
+      const completed = options.draft ? { ...draft, ...(await options.draft(head)) } : draft;
+      const built = await this.build(head, completed, new Map());
       return this.persister.persist({
         head,
         pdu: built.pdu,

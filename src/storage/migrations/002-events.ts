@@ -133,12 +133,13 @@ export const eventsMigration: Migration = {
 
     await db.schema
       .createTable("event_txn_ids")
+      .addColumn("room_nid", "bigint", (c) => c.notNull())
       .addColumn("user_id", "text", (c) => c.notNull())
       .addColumn("device_id", "text", (c) => c.notNull())
       .addColumn("txn_id", "text", (c) => c.notNull())
       .addColumn("event_nid", "bigint", (c) => c.notNull())
       .addColumn("created_ts", "bigint", (c) => c.notNull())
-      .addPrimaryKeyConstraint("event_txn_ids_pk", ["user_id", "device_id", "txn_id"])
+      .addPrimaryKeyConstraint("event_txn_ids_pk", ["room_nid", "user_id", "device_id", "txn_id"])
       .execute();
     await db.schema.createIndex("event_txn_ids_event").on("event_txn_ids").column("event_nid").execute();
 

@@ -129,7 +129,9 @@ export interface StateDeltasTable {
   prev_event_nid: number | null;
 }
 
+/** Transaction IDs are scoped to the device and the room (as Synapse scopes them). */
 export interface EventTxnIdsTable {
+  room_nid: number;
   user_id: string;
   device_id: string;
   txn_id: string;

@@ -1,0 +1,217 @@
+/**
+ * Membership changes on this server's rooms (client-server API "Room membership"): join (including
+ * restricted joins vouched for by a local member who may invite), invite, leave (and rejecting an
+ * invite), kick, ban, unban, knock, forget. Each is an m.room.member event through the event sender, so
+ * the auth rules decide; this layer adds the API's own rules and better error messages.
+ */
+import { MatrixError } from "../../errors.js";
+import { isValidUserId } from "../../protocol/identifiers.js";
+import type { JsonObject } from "../../protocol/json.js";
+import { isRestrictedJoinRule } from "../../protocol/auth/restricted-join.js";
+import type { RoomStore } from "../../storage/room-store.js";
+import type { UserStore } from "../../storage/user-store.js";
+import type { CurrentStateCache, RoomHead } from "./current-state.js";
+import type { PersistedEvent } from "./event-persister.js";
+import type { EventSender } from "./event-sender.js";
+import type { RoomStateReader } from "./room-state-reader.js";
+
+export interface MembershipOptions {
+  reason?: string | undefined;
+  /** For invites in direct chats. */
+  isDirect?: boolean;
+  txn?: { userId: string; deviceId: string; txnId: string };
+}
+
+/** Turns `#alias:server` into a room ID (the directory service does this); room IDs pass through. */
+export type AliasResolver = (roomIdOrAlias: string) => Promise<string>;
+
+export class MembershipService {
+  private resolveAlias: AliasResolver = async (id) => id;
+
+  constructor(
+    private readonly sender: EventSender,
+    private readonly cache: CurrentStateCache,
+    private readonly reader: RoomStateReader,
+    private readonly rooms: RoomStore,
+    private readonly users: UserStore,
+    private readonly serverName: string,
+  ) {}
+
+  setAliasResolver(resolver: AliasResolver): void {
+    this.resolveAlias = resolver;
+  }
+
+  private async memberContent(userId: string, membership: string, options: MembershipOptions, extra: JsonObject = {}): Promise<JsonObject> {
+    const content: JsonObject = { membership, ...extra };
+    if (membership === "join" || membership === "invite" || membership === "knock") {
+      // The member's own profile travels with joins; an invite carries the invitee's, as Synapse does.
+      const profile = await this.users.getProfile(userId);
+      if (typeof profile["displayname"] === "string") content["displayname"] = profile["displayname"];
+      if (typeof profile["avatar_url"] === "string") content["avatar_url"] = profile["avatar_url"];
+    }
+    if (options.reason !== undefined) content["reason"] = options.reason;
+    if (options.isDirect) content["is_direct"] = true;
+    return content;
+  }
+
+  private async localHead(roomId: string): Promise<RoomHead> {
+    const head = await this.cache.find(roomId);
+    // Rooms on other servers are joined over federation (its own issue); until then they are unknown.
+    if (!head) throw new MatrixError(404, "M_NOT_FOUND", "No known servers for this room");
+    return head;
+  }
+
+  /** POST /join/{roomIdOrAlias} and /rooms/{roomId}/join. */
+  async join(roomIdOrAlias: string, userId: string, options: MembershipOptions = {}): Promise<{ room_id: string }> {
+    const roomId = await this.resolveAlias(roomIdOrAlias);
+    await this.localHead(roomId);
+    await this.sender.send(
+      roomId,
+      { type: "m.room.member", sender: userId, stateKey: userId, content: {} },
+      {
+        ...(options.txn ? { txn: options.txn } : {}),
+        check: async (head) => {
+          const current = await this.reader.membership(head, userId);
+          if (current === "ban") throw new MatrixError(403, "M_FORBIDDEN", "You are banned from this room");
+        },
+        draft: async (head) => {
+          const extra: JsonObject = {};
+          const current = await this.reader.membership(head, userId);
+          const joinRule = (await this.reader.content(head, "m.room.join_rules"))?.["join_rule"];
+          if (current !== "join" && current !== "invite" && typeof joinRule === "string" && isRestrictedJoinRule(head.version, joinRule)) {
+            extra["join_authorised_via_users_server"] = await this.restrictedJoinAuthoriser(head, userId);
+          }
+          return { content: await this.memberContent(userId, "join", options, extra) };
+        },
+      },
+    );
+    return { room_id: roomId };
+  }
+
+  /**
+   * For a restricted join: checks the user is joined to one of the rooms the `allow` list names and
+   * picks a local member who may invite to vouch for the join.
+   */
+  private async restrictedJoinAuthoriser(head: RoomHead, userId: string): Promise<string> {
+    const allow = (await this.reader.content(head, "m.room.join_rules"))?.["allow"];
+    const allowedRooms = Array.isArray(allow)
+      ? allow.filter((a): a is JsonObject => typeof a === "object" && a !== null && !Array.isArray(a) && a["type"] === "m.room_membership").map((a) => a["room_id"])
+      : [];
+    let qualifies = false;
+    for (const roomId of allowedRooms) {
+      if (typeof roomId !== "string") continue;
+      const room = await this.rooms.get(roomId);
+      if (room && (await this.rooms.membership(room.roomNid, userId)) === "join") {
+        qualifies = true;
+        break;
+      }
+    }
+    if (!qualifies) throw new MatrixError(403, "M_FORBIDDEN", "You are not a member of any room that grants access to this one");
+    const levels = await this.reader.powerLevels(head);
+    for (const member of await this.rooms.members(head.room.roomNid, "join", { localOnly: true })) {
+      if ((await this.reader.userPower(head, member)) >= levels.invite) return member;
+    }
+    throw new MatrixError(400, "M_UNABLE_TO_GRANT_JOIN", "No member of this server can authorise the join");
+  }
+
+  /** POST /rooms/{roomId}/invite. */
+  async invite(roomId: string, sender: string, target: string, options: MembershipOptions = {}): Promise<PersistedEvent> {
+    if (!isValidUserId(target, { historical: true })) throw new MatrixError(400, "M_INVALID_PARAM", "Invalid user ID");
+    await this.localHead(roomId);
+    if (target.endsWith(`:${this.serverName}`) && !(await this.users.exists(target))) {
+      throw new MatrixError(404, "M_NOT_FOUND", "Unknown user");
+    }
+    return this.change(roomId, sender, target, "invite", options, async (head) => {
+      if ((await this.reader.membership(head, sender)) !== "join") throw new MatrixError(403, "M_FORBIDDEN", "You are not in this room");
+      const current = await this.reader.membership(head, target);
+      if (current === "ban") throw new MatrixError(403, "M_FORBIDDEN", `${target} is banned from the room`);
+      if (current === "join") throw new MatrixError(403, "M_FORBIDDEN", `${target} is already in the room`);
+    });
+  }
+
+  /** POST /rooms/{roomId}/leave: leaves, or rejects an invite, or withdraws a knock. */
+  async leave(roomId: string, userId: string, options: MembershipOptions = {}): Promise<void> {
+    const head = await this.cache.find(roomId);
+    if (!head) throw new MatrixError(404, "M_NOT_FOUND", "Unknown room");
+    const current = await this.reader.membership(head, userId);
+    if (current === undefined || current === "leave" || current === "ban") {
+      // Leaving a room one is not in is not an error (Synapse answers 200 too).
+      if (current === undefined) throw new MatrixError(403, "M_FORBIDDEN", "You are not a member of this room");
+      return;
+    }
+    await this.change(roomId, userId, userId, "leave", options);
+  }
+
+  async kick(roomId: string, sender: string, target: string, options: MembershipOptions = {}): Promise<void> {
+    await this.change(roomId, sender, target, "leave", options, async (head) => {
+      const current = await this.reader.membership(head, target);
+      if (current !== "join" && current !== "invite" && current !== "knock") {
+        throw new MatrixError(403, "M_FORBIDDEN", `${target} is not in the room`);
+      }
+    });
+  }
+
+  async ban(roomId: string, sender: string, target: string, options: MembershipOptions = {}): Promise<void> {
+    await this.change(roomId, sender, target, "ban", options);
+  }
+
+  async unban(roomId: string, sender: string, target: string, options: MembershipOptions = {}): Promise<void> {
+    await this.change(roomId, sender, target, "leave", options, async (head) => {
+      if ((await this.reader.membership(head, target)) !== "ban") throw new MatrixError(403, "M_FORBIDDEN", `${target} is not banned`);
+    });
+  }
+
+  /** POST /knock/{roomIdOrAlias}. */
+  async knock(roomIdOrAlias: string, userId: string, options: MembershipOptions = {}): Promise<{ room_id: string }> {
+    const roomId = await this.resolveAlias(roomIdOrAlias);
+    const head = await this.localHead(roomId);
+    if (!head.version.knocking) throw new MatrixError(403, "M_FORBIDDEN", "This room version does not support knocking");
+    await this.change(roomId, userId, userId, "knock", options, async (current) => {
+      const membership = await this.reader.membership(current, userId);
+      if (membership === "join") throw new MatrixError(403, "M_FORBIDDEN", "You are already in the room");
+      if (membership === "ban") throw new MatrixError(403, "M_FORBIDDEN", "You are banned from this room");
+    });
+    return { room_id: roomId };
+  }
+
+  /** POST /rooms/{roomId}/forget: only once the user has left. */
+  async forget(roomId: string, userId: string): Promise<void> {
+    const room = await this.rooms.get(roomId);
+    if (!room) throw new MatrixError(404, "M_NOT_FOUND", "Unknown room");
+    const membership = await this.rooms.membership(room.roomNid, userId);
+    if (membership === "join" || membership === "invite" || membership === "knock") {
+      throw new MatrixError(400, "M_UNKNOWN", "You must leave the room before forgetting it");
+    }
+    if (membership === undefined) throw new MatrixError(404, "M_NOT_FOUND", "You have never been in this room");
+    await this.rooms.setForgotten(room.roomNid, userId);
+  }
+
+  /** Leaves every room and rejects every invite (account deactivation). */
+  async leaveAllRooms(userId: string): Promise<void> {
+    for (const membership of await this.rooms.membershipsOf(userId)) {
+      if (membership.membership === "join" || membership.membership === "invite" || membership.membership === "knock") {
+        await this.change(membership.roomId, userId, userId, "leave", {}).catch(() => undefined);
+      }
+    }
+  }
+
+  private async change(
+    roomId: string,
+    sender: string,
+    target: string,
+    membership: string,
+    options: MembershipOptions,
+    check?: (head: RoomHead) => Promise<void>,
+  ): Promise<PersistedEvent> {
+    await this.localHead(roomId);
+    return this.sender.send(
+      roomId,
+      { type: "m.room.member", sender, stateKey: target, content: {} },
+      {
+        ...(options.txn ? { txn: options.txn } : {}),
+        ...(check ? { check } : {}),
+        draft: async () => ({ content: await this.memberContent(target, membership, options) }),
+      },
+    );
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * History visibility (client-server API "History visibility"): which events a user may see, from the
+ * `m.room.history_visibility` and the user's membership at each event. Follows Synapse where the spec
+ * leaves room: the user's own membership event is judged by the membership it sets; under `shared`,
+ * a user who is not joined now (peeking, or left) sees only what they saw while joined.
+ */
+import { stateKey } from "../../protocol/event.js";
+import type { EventStore, StoredEvent } from "../../storage/event-store.js";
+import type { StateStore } from "../../storage/state-store.js";
+
+export type HistoryVisibility = "world_readable" | "shared" | "invited" | "joined";
+
+export function parseHistoryVisibility(content: Record<string, unknown> | undefined): HistoryVisibility {
+  const value = content?.["history_visibility"];
+  return value === "world_readable" || value === "invited" || value === "joined" ? value : "shared";
+}
+
+export class VisibilityService {
+  constructor(
+    private readonly events: EventStore,
+    private readonly states: StateStore,
+  ) {}
+
+  /**
+   * The events of one room `userId` may see, in the same order. `currentMembership` is the user's
+   * membership in the room now (undefined if none).
+   */
+  async filter(userId: string, list: readonly StoredEvent[], currentMembership: string | undefined): Promise<StoredEvent[]> {
+    if (list.length === 0) return [];
+    const keys = await this.states.stateKeyNids([stateKey("m.room.history_visibility", ""), stateKey("m.room.member", userId)]);
+    const visibilityKey = keys.get(stateKey("m.room.history_visibility", ""));
+    const memberKey = keys.get(stateKey("m.room.member", userId));
+    const snapshots = new Map<number, { visibility: HistoryVisibility; membership: string | undefined }>();
+    const out: StoredEvent[] = [];
+    for (const event of list) {
+      if (event.stateSnapshotNid === null) continue; // outliers are never shown in a timeline
+      let atEvent = snapshots.get(event.stateSnapshotNid);
+      if (!atEvent) {
+        const state = await this.states.loadSnapshot(event.stateSnapshotNid);
+        const ids = [visibilityKey, memberKey].map((k) => (k === undefined ? undefined : state.get(k)));
+        const found = await this.events.getByNids(ids.filter((n): n is number => n !== undefined));
+        const visibilityEvent = ids[0] !== undefined ? found.get(ids[0]) : undefined;
+        const memberEvent = ids[1] !== undefined ? found.get(ids[1]) : undefined;
+        atEvent = {
+          visibility: parseHistoryVisibility(visibilityEvent?.pdu.content),
+          membership: memberEvent?.pdu.content["membership"] as string | undefined,
+        };
+        snapshots.set(event.stateSnapshotNid, atEvent);
+      }
+      let visibility = atEvent.visibility;
+      const membership = atEvent.membership;
+      // The snapshot is the state after the event; for a state event, judge by the state before it,
+      // except the user's own membership event, which is judged by the membership it sets.
+      const pdu = event.pdu;
+      if (pdu.type === "m.room.history_visibility" && pdu.state_key === "" && event.prevStateEventNid !== null) {
+        const prev = (await this.events.getByNids([event.prevStateEventNid])).get(event.prevStateEventNid);
+        visibility = parseHistoryVisibility(prev?.pdu.content);
+      } else if (pdu.type === "m.room.history_visibility" && pdu.state_key === "") {
+        visibility = "shared";
+      }
+      if (this.visible(visibility, membership, currentMembership)) out.push(event);
+    }
+    return out;
+  }
+
+  private visible(visibility: HistoryVisibility, membershipAtEvent: string | undefined, currentMembership: string | undefined): boolean {
+    if (visibility === "world_readable") return true;
+    if (membershipAtEvent === "join") return true;
+    switch (visibility) {
+      case "joined":
+        return false;
+      case "invited":
+        return membershipAtEvent === "invite";
+      case "shared":
+        return currentMembership === "join";
+    }
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * GET /sync: initial and incremental syncs, long-polling on the notifier until something concerns the
+ * user or the timeout passes. A response is computed from storage up to the positions the notifier
+ * reports complete, so a token never skips an event that was still being written.
+ */
+import type { Notifier, StreamPositions } from "../../notifier/notifier.js";
+import type { RoomStore } from "../../storage/room-store.js";
+import type { Requester } from "../accounts/requester.js";
+import type { SyncFilter } from "./filter.js";
+import { roomMatchesFilter } from "./filter.js";
+import type { SyncRooms } from "./sync-rooms.js";
+import { emptyResponse, hasUpdates, type SyncContext, type SyncContributor, type SyncResponse } from "./sync-types.js";
+import { decodeSyncToken, encodeSyncToken } from "./tokens.js";
+
+export interface SyncRequest {
+  since?: string | undefined;
+  timeoutMs: number;
+  fullState: boolean;
+  filter: SyncFilter;
+  setPresence?: string | undefined;
+}
+
+export class SyncService {
+  private readonly contributors: SyncContributor[] = [];
+
+  constructor(
+    private readonly notifier: Notifier,
+    private readonly rooms: RoomStore,
+    private readonly syncRooms: SyncRooms,
+  ) {}
+
+  addContributor(contributor: SyncContributor): void {
+    this.contributors.push(contributor);
+  }
+
+  async sync(requester: Requester, request: SyncRequest, signal: AbortSignal): Promise<SyncResponse> {
+    for (const c of this.contributors) await c.onSyncRequest?.(requester, request.setPresence);
+    const since = request.since !== undefined ? clampToNow(decodeSyncToken(request.since), this.notifier.positions()) : undefined;
+    const deadline = Date.now() + request.timeoutMs;
+    for (;;) {
+      const now = this.notifier.positions();
+      const response = await this.compute(requester, since, now, request);
+      if (!since || request.fullState || hasUpdates(response)) return response;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0 || signal.aborted) return response;
+      const joined = (await this.rooms.membershipsOf(requester.userId)).filter((m) => m.membership === "join").map((m) => m.roomId);
+      // Anything notified after `now` wakes us; re-check first in case it happened while computing.
+      if (samePositions(this.notifier.positions(), now)) {
+        await this.notifier.wait(requester.userId, joined, remaining, signal);
+      }
+    }
+  }
+
+  private async compute(requester: Requester, since: StreamPositions | undefined, now: StreamPositions, request: SyncRequest): Promise<SyncResponse> {
+    const response = emptyResponse(encodeSyncToken(now));
+    const memberships = await this.rooms.membershipsOf(requester.userId);
+    const roomFilter = request.filter.room;
+    const joinedRoomIds = memberships.filter((m) => m.membership === "join").map((m) => m.roomId);
+    const context: SyncContext = { requester, since, now, filter: request.filter, fullState: request.fullState, joinedRoomIds };
+
+    const forced = new Set<string>();
+    if (since) for (const c of this.contributors) for (const roomId of (await c.roomsWithChanges?.(context)) ?? []) forced.add(roomId);
+
+    for (const membership of memberships) {
+      if (!roomMatchesFilter(roomFilter, membership.roomId)) continue;
+      const changedSince = since === undefined || membership.streamOrdering > since.events;
+      if (membership.streamOrdering > now.events) continue; // written after `now`: the next sync has it
+      switch (membership.membership) {
+        case "join": {
+          const room = await this.syncRooms.joinedRoom(context, membership, forced.has(membership.roomId));
+          if (!room) break;
+          for (const c of this.contributors) await c.joinedRoom?.(context, membership.roomId, room);
+          response.rooms.join[membership.roomId] = room;
+          break;
+        }
+        case "invite":
+          if (changedSince) response.rooms.invite[membership.roomId] = { invite_state: { events: await this.syncRooms.strippedState(context, membership) } };
+          break;
+        case "knock":
+          if (changedSince) response.rooms.knock[membership.roomId] = { knock_state: { events: await this.syncRooms.strippedState(context, membership) } };
+          break;
+        case "leave":
+        case "ban": {
+          if (membership.forgotten) break;
+          const wanted = since ? changedSince : (roomFilter?.include_leave ?? false);
+          if (wanted) response.rooms.leave[membership.roomId] = await this.syncRooms.leftRoom(context, membership);
+          break;
+        }
+      }
+    }
+    for (const c of this.contributors) await c.global?.(context, response);
+    return response;
+  }
+}
+
+/** A token from the future (another server's, or after a restore) is treated as "now". */
+function clampToNow(positions: StreamPositions, now: StreamPositions): StreamPositions {
+  const out = { ...positions };
+  for (const key of Object.keys(out) as (keyof StreamPositions)[]) if (out[key] > now[key]) out[key] = now[key];
+  return out;
+}
+
+function samePositions(a: StreamPositions, b: StreamPositions): boolean {
+  return (Object.keys(a) as (keyof StreamPositions)[]).every((k) => a[k] === b[k]);
+}
