@@ -3,15 +3,17 @@ import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { ApiClient } from "../harness/client.js";
 import { startTestServer, type TestServer } from "../harness/server.js";
+import { DATABASE_KINDS, isPostgresAvailable, POSTGRES_SKIP_MESSAGE } from "../harness/databases.js";
 
 const V3 = "/_matrix/client/v3";
 
-describe("accounts over HTTP", () => {
+for (const database of DATABASE_KINDS) {
+describe(`accounts over HTTP on ${database}`, { skip: database === "postgres" && !(await isPostgresAvailable()) ? POSTGRES_SKIP_MESSAGE : false }, () => {
   let hs: TestServer;
   let api: ApiClient;
 
   before(async () => {
-    hs = await startTestServer();
+    hs = await startTestServer({ database });
     api = new ApiClient(hs.url);
   });
   after(async () => hs.destroy());
@@ -197,6 +199,7 @@ describe("accounts over HTTP", () => {
     assert.ok((versions.body["versions"] as string[]).includes("v1.1"));
   });
 });
+}
 
 describe("registration settings", () => {
   it("requires a registration token when configured, spending each use once", async () => {

@@ -2,6 +2,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ApiClient } from "../harness/client.js";
 import { startTestServer, type TestServer } from "../harness/server.js";
+import { DATABASE_KINDS, isPostgresAvailable, POSTGRES_SKIP_MESSAGE } from "../harness/databases.js";
 
 const V3 = "/_matrix/client/v3";
 type Sync = {
@@ -13,13 +14,14 @@ type Sync = {
   };
 };
 
-describe("rooms over HTTP", () => {
+for (const database of DATABASE_KINDS) {
+describe(`rooms over HTTP on ${database}`, { skip: database === "postgres" && !(await isPostgresAvailable()) ? POSTGRES_SKIP_MESSAGE : false }, () => {
   let hs: TestServer;
   let alice: ApiClient;
   let bob: ApiClient;
 
   before(async () => {
-    hs = await startTestServer();
+    hs = await startTestServer({ database });
     alice = new ApiClient(hs.url);
     bob = new ApiClient(hs.url);
     await alice.register("alice");
@@ -144,3 +146,4 @@ describe("rooms over HTTP", () => {
     assert.equal(badJson.body["errcode"], "M_BAD_JSON");
   });
 });
+}
