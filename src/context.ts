@@ -43,6 +43,61 @@ import { VisibilityService } from "./services/rooms/visibility.js";
 import { FilterService } from "./services/sync/filter-service.js";
 import { SyncRooms } from "./services/sync/sync-rooms.js";
 import { SyncService } from "./services/sync/sync-service.js";
+import { DirectoryStore } from "./storage/directory-store.js";
+import { ReportStore } from "./storage/report-store.js";
+import { RoomLookupStore } from "./storage/room-lookup-store.js";
+import { AliasService } from "./services/directory/alias-service.js";
+import { RoomDirectoryService } from "./services/directory/room-directory.js";
+import { RoomPreview } from "./services/directory/room-preview.js";
+import { RoomSummaryService } from "./services/directory/room-summary-service.js";
+import { SpaceHierarchyService } from "./services/directory/space-hierarchy.js";
+import { RoomLookups } from "./services/rooms/room-lookups.js";
+import { RoomUpgradeService } from "./services/rooms/room-upgrade.js";
+import { ReportService } from "./services/reports/report-service.js";
+import { RelationStore } from "./storage/relation-store.js";
+import { RelationAggregator } from "./services/relations/relation-aggregator.js";
+import { RelationsService } from "./services/relations/relations-service.js";
+import { threadsHook } from "./services/relations/threads-hook.js";
+import { AccountDataStore } from "./storage/account-data-store.js";
+import { UserDirectoryStore } from "./storage/user-directory-store.js";
+import { AccountDataService } from "./services/user-data/account-data-service.js";
+import { AccountDataSync } from "./services/user-data/account-data-sync.js";
+import { IgnoredUsers } from "./services/user-data/ignored-users.js";
+import { TagService } from "./services/user-data/tag-service.js";
+import { ProfileService } from "./services/profile/profile-service.js";
+import { userDirectoryHook } from "./services/user-directory/user-directory-hook.js";
+import { UserDirectoryService } from "./services/user-directory/user-directory-service.js";
+import { subsystemLogger } from "./logger.js";
+import { PresenceStore } from "./storage/presence-store.js";
+import { ReceiptStore } from "./storage/receipt-store.js";
+import { ReceiptService } from "./services/ephemeral/receipt-service.js";
+import { receiptSyncContributor } from "./services/ephemeral/receipt-sync.js";
+import { TypingService } from "./services/ephemeral/typing-service.js";
+import { typingSyncContributor } from "./services/ephemeral/typing-sync.js";
+import { presenceActivityHook } from "./services/presence/activity-hook.js";
+import { PresenceService } from "./services/presence/presence-service.js";
+import { presenceSyncContributor } from "./services/presence/presence-sync.js";
+import { SearchStore } from "./storage/search-store.js";
+import { ServerNoticeStore } from "./storage/server-notice-store.js";
+import { EventStreamStore } from "./storage/event-stream-store.js";
+import { searchIndexHook } from "./services/search/search-index-hook.js";
+import { SearchContextBuilder } from "./services/search/search-context.js";
+import { SearchService } from "./services/search/search-service.js";
+import { OpenIdService } from "./services/openid/openid-service.js";
+import { TurnService } from "./services/voip/turn-service.js";
+import { WhoisService } from "./services/admin/whois-service.js";
+import { ServerNoticesService } from "./services/notices/server-notices-service.js";
+import { EventStreamService } from "./services/legacy/event-stream-service.js";
+import { InitialSyncService } from "./services/legacy/initial-sync-service.js";
+import { InitialSyncExtras } from "./services/legacy/initial-sync-extras.js";
+import { PushActionStore } from "./storage/push-action-store.js";
+import { PushRuleStore } from "./storage/push-rule-store.js";
+import { NotificationsService } from "./services/push/notifications-service.js";
+import { pushEvaluationHook } from "./services/push/push-evaluation-hook.js";
+import { PushRuleService } from "./services/push/push-rule-service.js";
+import { PushRulesCache } from "./services/push/push-rules-cache.js";
+import { pushRulesSyncContributor } from "./services/push/push-rules-sync.js";
+import { unreadSyncContributor } from "./services/push/unread-sync.js";
 
 export interface ContextOverrides {
   clock?: Clock;
@@ -51,6 +106,9 @@ export interface ContextOverrides {
 }
 
 export interface Stores {
+  search: SearchStore;
+  serverNotices: ServerNoticeStore;
+  eventStream: EventStreamStore;
   users: UserStore;
   devices: DeviceStore;
   tokens: TokenStore;
@@ -59,11 +117,24 @@ export interface Stores {
   states: StateStore;
   rooms: RoomStore;
   filters: FilterStore;
+  directory: DirectoryStore;
+  reports: ReportStore;
+  roomLookups: RoomLookupStore;
+  relations: RelationStore;
+  accountData: AccountDataStore;
+  userDirectory: UserDirectoryStore;
+  receipts: ReceiptStore;
+  presence: PresenceStore;
+  pushRules: PushRuleStore;
+  pushActions: PushActionStore;
 }
 
 /** The positions of the streams kept in the database. */
 export interface Streams {
   events: StreamIdGenerator;
+  receipts: StreamIdGenerator;
+  presence: StreamIdGenerator;
+  account_data: StreamIdGenerator;
 }
 
 export interface AppContext {
@@ -82,6 +153,9 @@ export interface AppContext {
 export async function createContext(config: Config, secrets: Secrets, db: Db, log: Logger, overrides: ContextOverrides = {}): Promise<AppContext> {
   const clock = overrides.clock ?? systemClock;
   const stores: Stores = {
+    search: new SearchStore(db),
+    serverNotices: new ServerNoticeStore(db),
+    eventStream: new EventStreamStore(db),
     users: new UserStore(db),
     devices: new DeviceStore(db),
     tokens: new TokenStore(db),
@@ -90,11 +164,31 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
     states: new StateStore(db),
     rooms: new RoomStore(db),
     filters: new FilterStore(db),
+    directory: new DirectoryStore(db),
+    reports: new ReportStore(db),
+    roomLookups: new RoomLookupStore(db),
+    relations: new RelationStore(db),
+    accountData: new AccountDataStore(db),
+    userDirectory: new UserDirectoryStore(db),
+    receipts: new ReceiptStore(db),
+    presence: new PresenceStore(db),
+    pushRules: new PushRuleStore(db),
+    pushActions: new PushActionStore(db),
   };
   const streams: Streams = {
     events: await StreamIdGenerator.fromTable(db.kysely, "events", "stream_ordering"),
+    receipts: await StreamIdGenerator.fromTable(db.kysely, "receipts", "stream_id"),
+    presence: await StreamIdGenerator.fromTable(db.kysely, "presence", "stream_id"),
+    account_data: await StreamIdGenerator.fromTable(db.kysely, "account_data", "stream_id"),
   };
-  const notifier = new Notifier({ events: streams.events.current });
+  const notifier = new Notifier({
+    events: streams.events.current,
+    receipts: streams.receipts.current,
+    presence: streams.presence.current,
+    account_data: streams.account_data.current,
+    // Typing lives in memory; its positions follow the wall clock so they keep growing across restarts.
+    typing: Date.now(),
+  });
   const hasher = new PasswordHasher(overrides.passwordHashCost);
   const rateLimiter = new RateLimiter(
     {
@@ -136,15 +230,87 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
   const visibility = new VisibilityService(stores.events, stores.states);
   const membership = new MembershipService(sender, heads, reader, stores.rooms, stores.users, config.server_name);
   const createRoom = new CreateRoomService(sender, persister, linearizer, stores.rooms, stores.users, clock, config.server_name);
-  createRoom.wire(membership, {
-    checkAliasFree: async () => undefined,
-    createAlias: async () => undefined,
+  // Aliases and the room directory: createRoom's alias and publication, joins by alias.
+  const aliases = new AliasService(db, stores.rooms, heads, reader, sender, clock, config.server_name);
+  const roomDirectory = new RoomDirectoryService(stores.directory, stores.rooms, stores.users, stores.events, heads, aliases, {
+    serverName: config.server_name,
+    publishRequiresAdmin: config.room_directory.publish_requires_admin,
   });
+  createRoom.wire(membership, aliases, roomDirectory);
+  membership.setAliasResolver((roomIdOrAlias) => aliases.resolve(roomIdOrAlias));
   accounts.setRoomActions(membership);
   const roomWrites = new RoomWrites(sender, heads, reader, stores.events);
+  roomWrites.setAliasChecker((alias) => aliases.canonicalAliasTarget(alias));
+  // Room extras: summaries, space hierarchies, upgrades, lookups by time and shared rooms, reports.
+  const roomPreview = new RoomPreview(reader, stores.rooms, stores.directory);
+  const roomSummaries = new RoomSummaryService(heads, reader, aliases, roomPreview);
+  const spaceHierarchy = new SpaceHierarchyService(heads, reader, roomPreview);
+  const roomUpgrades = new RoomUpgradeService(createRoom, sender, heads, reader, aliases, roomDirectory, subsystemLogger(log, "room-upgrade"), config.server_name);
+  const roomLookups = new RoomLookups(heads, reader, stores.events, stores.roomLookups);
+  const reports = new ReportService(stores.reports, heads, reader, stores.events, stores.rooms, stores.users, visibility, clock, config.server_name);
   const roomReads = new RoomReads(heads, reader, stores.events, stores.states, stores.rooms, formatter, visibility);
   const filters = new FilterService(stores.filters);
+  // Relations: threads kept per room, bundled aggregations on every served event, /relations and /threads.
+  persister.addHook(threadsHook(stores.relations));
+  const aggregator = new RelationAggregator(stores.events, stores.relations, formatter);
+  formatter.addUnsignedProvider((events, viewer) => aggregator.bundle(events, viewer));
+  const relations = new RelationsService(heads, reader, stores.events, stores.relations, formatter, visibility);
   const sync = new SyncService(notifier, stores.rooms, new SyncRooms(stores.events, stores.states, stores.rooms, heads, roomReads, formatter, visibility));
+
+  // Ephemeral events: presence, typing, receipts and read markers.
+  const presence = new PresenceService(
+    db,
+    stores.presence,
+    stores.rooms,
+    stores.users,
+    streams.presence,
+    notifier,
+    clock,
+    { enabled: config.presence.enabled, idleMs: config.presence.idle_timeout_ms, offlineMs: config.presence.offline_timeout_ms, serverName: config.server_name },
+    subsystemLogger(log, "presence"),
+  );
+  await presence.start();
+  persister.addHook(presenceActivityHook(presence));
+  const typing = new TypingService(notifier, stores.rooms, (userId) => presence.bumpActive(userId));
+  const receiptStreams = { receipts: streams.receipts, accountData: streams.account_data };
+  const receipts = new ReceiptService(db, stores.receipts, stores.events, stores.rooms, receiptStreams, notifier, clock, (userId) => presence.bumpActive(userId));
+  sync.addContributor(typingSyncContributor(typing));
+  sync.addContributor(receiptSyncContributor(stores.receipts));
+  sync.addContributor(presenceSyncContributor(presence, stores.presence, clock));
+
+  // User data: account data, tags and ignored users; profiles and the user directory.
+  const accountData = new AccountDataService(db, stores.accountData, streams.account_data, notifier);
+  const tags = new TagService(accountData);
+  const ignoredUsers = new IgnoredUsers(stores.accountData, notifier);
+  visibility.addExclusion(ignoredUsers.exclusion);
+  sync.addContributor(new AccountDataSync(stores.accountData));
+  sync.addContributor(ignoredUsers.syncContributor());
+  const userDirectory = new UserDirectoryService(stores.userDirectory, config.server_name);
+  persister.addHook(userDirectoryHook(stores.userDirectory, stores.users, stores.events, config.server_name));
+  const profiles = new ProfileService(db, stores.users, stores.rooms, membership, userDirectory, config.server_name, log.child({ subsystem: "profile" }));
+
+  // Search, OpenID, TURN, whois, server notices and the legacy endpoints. The search index hook runs
+  // after the redaction hook, which decides whether a redaction applies.
+  persister.addHook(searchIndexHook(stores.search, stores.events));
+  const search = new SearchService(stores.search, stores.events, stores.rooms, visibility, formatter, roomReads, new SearchContextBuilder(stores.events, stores.states, visibility, formatter));
+  const openId = new OpenIdService(stores.tokens, clock, config.server_name);
+  const turn = new TurnService(config.turn, clock);
+  const whois = new WhoisService(stores.devices, config.server_name);
+  const serverNotices = new ServerNoticesService(config.server_notices, config.server_name, db, stores.users, stores.serverNotices, stores.events, createRoom, membership, sender, heads, reader, clock);
+  membership.addLeaveCheck((roomId, userId, current) => serverNotices.checkLeave(roomId, userId, current));
+  const eventStream = new EventStreamService(notifier, stores.rooms, stores.eventStream, stores.events, heads, reader, visibility, formatter, roomReads);
+  const initialSync = new InitialSyncService(notifier, stores.rooms, stores.events, heads, reader, visibility, formatter, roomReads);
+  initialSync.setExtras(new InitialSyncExtras(stores.accountData, stores.presence, presence, clock));
+  serverNotices.setAccountData(accountData);
+
+  // Push rules: the rules API and m.push_rules in /sync; evaluation of every new event (after the
+  // redaction hook, which decides whether a redaction applies); unread counts and /notifications.
+  const pushRulesCache = new PushRulesCache(stores.pushRules, notifier);
+  const pushRules = new PushRuleService(db, stores.pushRules, streams.account_data, notifier, pushRulesCache);
+  persister.addHook(pushEvaluationHook(stores.pushActions, stores.events, pushRulesCache, config.server_name));
+  sync.addContributor(pushRulesSyncContributor(pushRules, stores.pushRules));
+  sync.addContributor(unreadSyncContributor(stores.pushActions, stores.rooms));
+  const notifications = new NotificationsService(stores.pushActions, stores.events, stores.rooms, formatter);
 
   const services: Services = {
     clock,
@@ -161,6 +327,30 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
     roomReads,
     filters,
     sync,
+    aliases,
+    roomDirectory,
+    roomSummaries,
+    spaceHierarchy,
+    roomUpgrades,
+    roomLookups,
+    reports,
+    relations,
+    accountData,
+    tags,
+    profiles,
+    userDirectory,
+    typing,
+    receipts,
+    presence,
+    search,
+    openId,
+    turn,
+    whois,
+    serverNotices,
+    eventStream,
+    initialSync,
+    pushRules,
+    notifications,
   };
   return {
     config,
@@ -171,6 +361,10 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
     services,
     notifier,
     streams,
-    close: async () => notifier.close(),
+    close: async () => {
+      typing.close();
+      presence.close();
+      await notifier.close();
+    },
   };
 }

@@ -49,7 +49,9 @@ export type ErrCode =
   | "M_INVALID_SIGNATURE"
   | "M_WRONG_ROOM_KEYS_VERSION"
   | "M_UNACTIONABLE"
-  | "M_UNKNOWN_DEVICE";
+  | "M_UNKNOWN_DEVICE"
+  | "M_PROFILE_TOO_LARGE"
+  | "M_KEY_TOO_LARGE";
 
 export class MatrixError extends Error {
   override name = "MatrixError";

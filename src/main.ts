@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * The `tessera` command line. The only module that touches process signals and exit codes.
  *   tessera start [--config FILE]           start the homeserver (writes ./data/tessera.yaml on first start)

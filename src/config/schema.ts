@@ -3,6 +3,7 @@
  * Every key is documented in docs/config.md; defaults here are what a fresh `tessera start` uses.
  */
 import { z } from "zod";
+import { isValidUserId } from "../protocol/identifiers.js";
 
 const listenerSchema = z
   .object({
@@ -16,6 +17,23 @@ const listenerSchema = z
   .strict();
 
 const rateSchema = z.object({ per_second: z.number().positive(), burst: z.number().int().positive() }).strict();
+
+/** One way to reach the server's administrators, as GET /.well-known/matrix/support lists it. */
+const supportContactSchema = z
+  .object({
+    matrix_id: z.string().refine((id) => isValidUserId(id, { historical: true }), "must be a Matrix user ID").optional(),
+    email_address: z.string().email().optional(),
+    /** `m.role.admin`, `m.role.security` or a namespaced role of your own. */
+    role: z.string().min(1),
+  })
+  .strict()
+  .refine((contact) => contact.matrix_id !== undefined || contact.email_address !== undefined, "a contact needs matrix_id or email_address");
+
+/** The spec requires at least one of a non-empty `contacts` or `support_page`. */
+const supportSchema = z
+  .object({ contacts: z.array(supportContactSchema).optional(), support_page: z.string().url().optional() })
+  .strict()
+  .refine((support) => (support.contacts?.length ?? 0) > 0 || support.support_page !== undefined, "needs at least one contact or a support_page");
 
 export const configSchema = z
   .object({
@@ -90,7 +108,17 @@ export const configSchema = z
       })
       .strict()
       .default({ access_token_lifetime_ms: 5 * 60_000, login_token_lifetime_ms: 120_000 }),
-    presence: z.object({ enabled: z.boolean().default(true) }).strict().default({ enabled: true }),
+    presence: z
+      .object({
+        /** Off: no presence is tracked or sent in /sync; the endpoints still answer. */
+        enabled: z.boolean().default(true),
+        /** Online without activity for this long becomes unavailable (ms). */
+        idle_timeout_ms: z.number().int().positive().default(300_000),
+        /** A user who stopped syncing becomes offline after this long (ms). */
+        offline_timeout_ms: z.number().int().positive().default(30_000),
+      })
+      .strict()
+      .default({ enabled: true, idle_timeout_ms: 300_000, offline_timeout_ms: 30_000 }),
     room_directory: z
       .object({ publish_requires_admin: z.boolean().default(false) })
       .strict()
@@ -115,7 +143,7 @@ export const configSchema = z
       .strict()
       .optional(),
     well_known: z
-      .object({ client: z.record(z.string(), z.unknown()).optional(), server: z.string().optional() })
+      .object({ client: z.record(z.string(), z.unknown()).optional(), server: z.string().optional(), support: supportSchema.optional() })
       .strict()
       .default({}),
     redis: z.object({ url: z.string().url() }).strict().optional(),

@@ -47,6 +47,12 @@ export function buildApp(options: AppOptions): FastifyInstance {
     forceCloseConnections: true,
     ...(options.https ? { https: options.https } : {}),
     routerOptions: { maxParamLength: 2048, ignoreTrailingSlash: true, caseSensitive: true },
+    // Errors the router raises before any route or hook runs (malformed percent-encoding, a path
+    // parameter over maxParamLength) would otherwise be answered in Fastify's own format.
+    frameworkErrors: (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+      reply.headers(CORS_HEADERS);
+      sendMatrixError(reply, toMatrixError(error, deps.log, request));
+    },
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
 
   // Bodies are collected as bytes whatever the content type (some clients send none); routes with a
@@ -108,7 +114,7 @@ async function runRoute(route: Route<unknown>, request: FastifyRequest, reply: F
   }
   if (route.rateLimit) deps.rateLimiter.check(route.rateLimit, requester?.userId ?? clientIp(request));
 
-  const body = route.body ? parseJsonBody(request.body as Buffer | undefined, route.body) : undefined;
+  const body = route.body ? parseJsonBody(request.body as Buffer | undefined, route.body, { fractions: route.fractions ?? false }) : undefined;
   const routeRequest: RouteRequest<unknown> = {
     deps,
     params: request.params as Record<string, string>,

@@ -21,6 +21,9 @@ export function toMatrixError(error: unknown, log: Logger, request?: FastifyRequ
       return new MatrixError(400, "M_UNRECOGNIZED", "Malformed request URL");
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
       return new MatrixError(400, "M_NOT_JSON", "Unsupported content type");
+    case "FST_ERR_MAX_PARAM_LENGTH":
+      // A path parameter (room ID, transaction ID, ...) longer than any valid one.
+      return new MatrixError(414, "M_TOO_LARGE", "A path parameter is too long");
   }
   if (typeof fastifyError.statusCode === "number" && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     // Client errors raised by the HTTP machinery (aborted bodies, bad headers): never a 500.

@@ -40,6 +40,8 @@ export interface Route<Body = unknown> {
   readonly allowGuests?: boolean;
   /** Validates the JSON body; without it the body is not read as JSON. */
   readonly body?: ZodType<Body>;
+  /** Accept fractional numbers in the body (content that is never signed: account data, tags, profiles). */
+  readonly fractions?: boolean;
   readonly rateLimit?: RateLimitKind;
   handle(request: RouteRequest<Body>): Promise<unknown> | unknown;
 }

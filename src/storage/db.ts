@@ -6,9 +6,9 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
+import { LRUCache } from "lru-cache";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { Kysely, PostgresDialect, SqliteDialect, sql, type KyselyPlugin, type Transaction } from "kysely";
-import pg from "pg";
 import type { Schema } from "./schema/index.js";
 
 export type DialectName = "sqlite" | "postgres";
@@ -34,8 +34,6 @@ export interface DbOptions {
   poolSize?: number;
 }
 
-// BIGINT (int8) arrives from pg as a string by default; our positions and timestamps fit a double.
-pg.types.setTypeParser(20, (value: string) => Number(value));
 
 /**
  * Marks the async context of a running transaction. A query on the database itself (not on the
@@ -80,13 +78,34 @@ export class Db {
     database.pragma("foreign_keys = OFF");
     database.pragma("cache_size = -16000"); // 16 MiB page cache: enough for hot indexes, small for a Pi
     database.pragma("temp_store = MEMORY");
-    const kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database }), plugins: [outsideTransactionGuard] });
+    // Kysely prepares every statement afresh; preparing costs more than running most of our queries,
+    // so statements are kept by their SQL text (queries are parameterised, so the texts repeat).
+    const statements = new LRUCache<string, BetterSqlite3.Statement>({ max: 1000 });
+    const cachedDatabase = {
+      prepare(text: string): BetterSqlite3.Statement {
+        let statement = statements.get(text);
+        if (!statement) {
+          statement = database.prepare(text);
+          statements.set(text, statement);
+        }
+        return statement;
+      },
+      close(): void {
+        statements.clear();
+        database.close();
+      },
+    };
+    const kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: cachedDatabase }), plugins: [outsideTransactionGuard] });
     return new Db(kysely, "sqlite", async () => {
       await kysely.destroy();
     });
   }
 
   private static async openPostgres(options: DbOptions): Promise<Db> {
+    // Loaded only when used: an embedded (SQLite) server does not pay for the PostgreSQL driver.
+    const { default: pg } = await import("pg");
+    // BIGINT (int8) arrives from pg as a string by default; our positions and timestamps fit a double.
+    pg.types.setTypeParser(20, (value: string) => Number(value));
     const schema = options.schema;
     if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
     if (schema) {

@@ -84,8 +84,8 @@ function parsePdu(json: string): Pdu {
 }
 
 export class EventStore {
-  private readonly ids = new InternCache(200_000);
-  private readonly events = new LRUCache<number, StoredEvent>({ max: 20_000 });
+  private readonly ids = new InternCache(50_000);
+  private readonly events = new LRUCache<number, StoredEvent>({ max: 10_000 });
 
   constructor(private readonly db: Db) {}
 
@@ -100,12 +100,13 @@ export class EventStore {
       else if (!missing.includes(id)) missing.push(id);
     }
     if (missing.length === 0) return out;
-    await executor
+    // One statement for new and known IDs alike: the no-op update makes a conflicting row return its number.
+    const rows = await executor
       .insertInto("event_ids")
       .values(missing.map((event_id) => ({ event_id })))
-      .onConflict((oc) => oc.column("event_id").doNothing())
+      .onConflict((oc) => oc.column("event_id").doUpdateSet((eb) => ({ event_id: eb.ref("excluded.event_id") })))
+      .returning(["event_id", "event_nid"])
       .execute();
-    const rows = await executor.selectFrom("event_ids").select(["event_id", "event_nid"]).where("event_id", "in", missing).execute();
     const created = new Map<string, number>();
     for (const row of rows) {
       const nid = Number(row.event_nid);

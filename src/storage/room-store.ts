@@ -23,8 +23,14 @@ export interface MembershipRecord {
 export class RoomStore {
   private readonly byId = new Map<string, RoomRecord>();
   private readonly byNid = new Map<number, RoomRecord>();
+  private readonly flagListeners: ((userId: string) => void)[] = [];
 
   constructor(private readonly db: Db) {}
+
+  /** Called after a membership's flags (forgotten) changed outside the event pipeline (caches follow). */
+  onMembershipFlagsChanged(listener: (userId: string) => void): void {
+    this.flagListeners.push(listener);
+  }
 
   async insertRoom(executor: Executor, roomId: string, roomVersion: string, now: number): Promise<number> {
     const row = await executor
@@ -132,6 +138,7 @@ export class RoomStore {
 
   async setForgotten(roomNid: number, userId: string): Promise<void> {
     await this.db.kysely.updateTable("room_memberships").set({ forgotten: 1 }).where("room_nid", "=", roomNid).where("user_id", "=", userId).execute();
+    for (const listener of this.flagListeners) listener(userId);
   }
 
   /** Rooms both users are joined to. */

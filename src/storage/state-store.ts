@@ -39,8 +39,8 @@ export interface MembershipChange {
 }
 
 export class StateStore {
-  private readonly keys = new InternCache(100_000);
-  private readonly nodes = new LRUCache<number, SnapshotNode>({ max: 50_000 });
+  private readonly keys = new InternCache(30_000);
+  private readonly nodes = new LRUCache<number, SnapshotNode>({ max: 10_000 });
   private readonly fullStates = new LRUCache<number, NidStateMap>({ maxSize: 200_000, sizeCalculation: (m) => m.size + 1 });
 
   constructor(private readonly db: Db) {}

@@ -1,5 +1,6 @@
 /** GET /.well-known/matrix/client — client-server API "Server discovery: Well-known URIs". */
 import { defineRoute, type Route } from "../route.js";
+import { getWellknownSupport } from "./getWellknownSupport.js";
 
 export const getWellknown = defineRoute({
   operationId: "getWellknown",
@@ -13,4 +14,4 @@ export const getWellknown = defineRoute({
   },
 });
 
-export const wellKnownRoutes: Route<unknown>[] = [getWellknown];
+export const wellKnownRoutes: Route<unknown>[] = [getWellknown, getWellknownSupport];

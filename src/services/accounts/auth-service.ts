@@ -35,7 +35,7 @@ interface CachedToken {
 const LAST_SEEN_INTERVAL_MS = 60_000;
 
 export class AuthService {
-  private readonly cache = new LRUCache<string, CachedToken>({ max: 50_000, ttl: 10 * 60_000 });
+  private readonly cache = new LRUCache<string, CachedToken>({ max: 10_000, ttl: 10 * 60_000 });
   private readonly lastSeenWritten = new Map<string, number>();
 
   constructor(

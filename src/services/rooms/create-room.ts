@@ -43,9 +43,16 @@ export interface AliasRegistry {
   createAlias(alias: string, roomId: string, creator: string): Promise<void>;
 }
 
+/** What create needs from the room directory: whether the creator may publish the room there. */
+export interface DirectoryPublisher {
+  /** Throws 403 M_FORBIDDEN when `userId` may not publish rooms. */
+  checkPublish(userId: string): Promise<void>;
+}
+
 export class CreateRoomService {
   private inviter: Inviter | undefined;
   private aliases: AliasRegistry | undefined;
+  private publisher: DirectoryPublisher | undefined;
 
   constructor(
     private readonly sender: EventSender,
@@ -58,9 +65,10 @@ export class CreateRoomService {
   ) {}
 
   /** Wired by context.ts (membership and aliases are built on rooms, not the other way). */
-  wire(inviter: Inviter, aliases: AliasRegistry): void {
+  wire(inviter: Inviter, aliases: AliasRegistry, publisher?: DirectoryPublisher): void {
     this.inviter = inviter;
     this.aliases = aliases;
+    this.publisher = publisher;
   }
 
   async createRoom(creator: string, request: CreateRoomRequest): Promise<{ room_id: string; room_alias?: string }> {
@@ -77,6 +85,7 @@ export class CreateRoomService {
       alias = `#${request.room_alias_name}:${this.serverName}`;
       await this.aliases?.checkAliasFree(alias);
     }
+    if (request.visibility === "public") await this.publisher?.checkPublish(creator);
     const profile = await this.users.getProfile(creator);
     const drafts = this.initialEvents(version, creator, request, preset, alias, profile);
 

@@ -28,7 +28,10 @@ export interface ClientEvent {
   unsigned: Record<string, unknown>;
 }
 
-/** Adds keys to `unsigned` for a batch of events (e.g. bundled aggregations); keyed by event number. */
+/**
+ * Adds keys to `unsigned` for a batch of events (e.g. bundled aggregations); keyed by event number.
+ * Redacted events are passed too (`redactedByNid`): a redacted thread root keeps its thread summary.
+ */
 export type UnsignedProvider = (events: readonly StoredEvent[], viewer: Viewer | undefined) => Promise<Map<number, Record<string, unknown>>>;
 
 export interface FormatOptions {
@@ -105,7 +108,7 @@ export class EventFormatter {
       const txnId = txnIds.get(stored.nid);
       if (txnId !== undefined) unsigned["transaction_id"] = txnId;
       const more = extra.get(stored.nid);
-      if (more && !redaction) Object.assign(unsigned, more);
+      if (more) Object.assign(unsigned, more);
       const event: ClientEvent = {
         event_id: stored.eventId,
         type: pdu["type"] as string,

@@ -20,6 +20,20 @@ import { roomEventOf } from "./room-event-view.js";
 
 export type Draft = Omit<EventDraft, "originServerTs">;
 
+/**
+ * Auth rules that refuse the content's shape (a power level that is not an integer, a member event
+ * without a membership) rather than the sender's right: malformed input, so 400 M_BAD_JSON as
+ * Synapse's event validator answers, not 403.
+ */
+const MALFORMED_CONTENT_RULES: ReadonlySet<string> = new Set([
+  "power_levels.level",
+  "power_levels.users",
+  "power_levels.events",
+  "power_levels.notifications",
+  "member.shape",
+  "member.unknown",
+]);
+
 /** An event built but perhaps not persisted yet, enough to reference it from the next one. */
 export interface BuiltRef {
   eventId: string;
@@ -105,7 +119,9 @@ export class EventSender {
     try {
       checkEventAuth(version, built.event, authStateFromMap(authState));
     } catch (error) {
-      if (error instanceof AuthError) throw new MatrixError(403, "M_FORBIDDEN", error.message);
+      if (error instanceof AuthError) {
+        throw MALFORMED_CONTENT_RULES.has(error.rule) ? new MatrixError(400, "M_BAD_JSON", error.message) : new MatrixError(403, "M_FORBIDDEN", error.message);
+      }
       if (error instanceof CanonicalJsonError) throw new MatrixError(400, "M_BAD_JSON", error.message);
       throw error;
     }

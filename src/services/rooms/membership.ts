@@ -25,8 +25,22 @@ export interface MembershipOptions {
 /** Turns `#alias:server` into a room ID (the directory service does this); room IDs pass through. */
 export type AliasResolver = (roomIdOrAlias: string) => Promise<string>;
 
+/** Runs before a user leaves a room or rejects an invite through the API; throws to refuse (server notices). */
+export type LeaveCheck = (roomId: string, userId: string, currentMembership: string) => Promise<void>;
+
+/**
+ * A join or knock target must be a room ID or an alias; anything else is a bad parameter rather than
+ * an unknown room (Synapse answers 400 too).
+ */
+function checkRoomIdOrAlias(roomIdOrAlias: string): void {
+  if (!roomIdOrAlias.startsWith("!") && !roomIdOrAlias.startsWith("#")) {
+    throw new MatrixError(400, "M_INVALID_PARAM", `${roomIdOrAlias} is neither a room ID nor a room alias`);
+  }
+}
+
 export class MembershipService {
   private resolveAlias: AliasResolver = async (id) => id;
+  private readonly leaveChecks: LeaveCheck[] = [];
 
   constructor(
     private readonly sender: EventSender,
@@ -39,6 +53,11 @@ export class MembershipService {
 
   setAliasResolver(resolver: AliasResolver): void {
     this.resolveAlias = resolver;
+  }
+
+  /** Adds a check run before API leaves (not kicks, bans or deactivation). */
+  addLeaveCheck(check: LeaveCheck): void {
+    this.leaveChecks.push(check);
   }
 
   private async memberContent(userId: string, membership: string, options: MembershipOptions, extra: JsonObject = {}): Promise<JsonObject> {
@@ -63,6 +82,7 @@ export class MembershipService {
 
   /** POST /join/{roomIdOrAlias} and /rooms/{roomId}/join. */
   async join(roomIdOrAlias: string, userId: string, options: MembershipOptions = {}): Promise<{ room_id: string }> {
+    checkRoomIdOrAlias(roomIdOrAlias);
     const roomId = await this.resolveAlias(roomIdOrAlias);
     await this.localHead(roomId);
     await this.sender.send(
@@ -139,6 +159,7 @@ export class MembershipService {
       if (current === undefined) throw new MatrixError(403, "M_FORBIDDEN", "You are not a member of this room");
       return;
     }
+    for (const check of this.leaveChecks) await check(roomId, userId, current);
     await this.change(roomId, userId, userId, "leave", options);
   }
 
@@ -163,6 +184,7 @@ export class MembershipService {
 
   /** POST /knock/{roomIdOrAlias}. */
   async knock(roomIdOrAlias: string, userId: string, options: MembershipOptions = {}): Promise<{ room_id: string }> {
+    checkRoomIdOrAlias(roomIdOrAlias);
     const roomId = await this.resolveAlias(roomIdOrAlias);
     const head = await this.localHead(roomId);
     if (!head.version.knocking) throw new MatrixError(403, "M_FORBIDDEN", "This room version does not support knocking");
@@ -203,6 +225,8 @@ export class MembershipService {
     options: MembershipOptions,
     check?: (head: RoomHead) => Promise<void>,
   ): Promise<PersistedEvent> {
+    // Without this a kick or ban of "alice" would write an m.room.member event keyed by a non-user.
+    if (!isValidUserId(target, { historical: true })) throw new MatrixError(400, "M_INVALID_PARAM", "Invalid user ID");
     await this.localHead(roomId);
     return this.sender.send(
       roomId,

@@ -3,6 +3,7 @@
  * events and redactions. The auth rules decide what is allowed; this adds the API's own checks.
  */
 import { MatrixError } from "../../errors.js";
+import { isValidEventId } from "../../protocol/identifiers.js";
 import type { JsonObject } from "../../protocol/json.js";
 import type { EventStore } from "../../storage/event-store.js";
 import type { Requester } from "../accounts/requester.js";
@@ -11,14 +12,10 @@ import type { EventSender } from "./event-sender.js";
 import { relationOf } from "./room-event-view.js";
 import type { RoomStateReader } from "./room-state-reader.js";
 
-/** Thrown inside the linearizer when a retried transaction ID already produced an event. */
-class AlreadySent extends Error {
-  constructor(readonly eventId: string) {
-    super("already sent");
-  }
-}
-
 export class RoomWrites {
+  /** Sends with a transaction ID that are being processed, by room, user, device and transaction ID. */
+  private readonly inFlight = new Map<string, Promise<{ event_id: string }>>();
+
   constructor(
     private readonly sender: EventSender,
     private readonly cache: CurrentStateCache,
@@ -32,8 +29,11 @@ export class RoomWrites {
     return { userId: requester.userId, deviceId: requester.deviceId ?? `token:${requester.tokenId}`, txnId };
   }
 
-  /** Sends an event; a retry with the same transaction ID returns the first event's ID. */
-  private async sendOnce(
+  /**
+   * Sends an event; a retry with the same transaction ID returns the first event's ID. A retry that
+   * arrives while the first request is still being processed waits for it instead of sending twice.
+   */
+  private sendOnce(
     roomId: string,
     requester: Requester,
     txnId: string | undefined,
@@ -41,34 +41,36 @@ export class RoomWrites {
     check?: (head: RoomHead) => Promise<void>,
   ): Promise<{ event_id: string }> {
     const txn = this.txnOf(requester, txnId);
-    const { room } = await this.cache.head(roomId);
+    if (!txn) return this.sendNow(roomId, requester, undefined, draft, check);
+    // Registered before the first await, so a concurrent retry always finds it; removed only after the
+    // event committed, when the database answers retries.
+    const key = JSON.stringify([roomId, txn.userId, txn.deviceId, txn.txnId]);
+    const running = this.inFlight.get(key);
+    if (running) return running;
+    const result = this.sendNow(roomId, requester, txn, draft, check).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, result);
+    return result;
+  }
+
+  private async sendNow(
+    roomId: string,
+    requester: Requester,
+    txn: { userId: string; deviceId: string; txnId: string } | undefined,
+    draft: { type: string; content: JsonObject; stateKey?: string; redacts?: string },
+    check?: (head: RoomHead) => Promise<void>,
+  ): Promise<{ event_id: string }> {
     if (txn) {
+      const { room } = await this.cache.head(roomId);
       const existing = await this.events.findTxn(room.roomNid, txn.userId, txn.deviceId, txn.txnId);
       if (existing) return { event_id: existing };
     }
-    try {
-      const threadId = await this.threadOf(draft.content);
-      const persisted = await this.sender.send(
-        roomId,
-        { ...draft, sender: requester.userId },
-        {
-          ...(txn ? { txn } : {}),
-          threadId,
-          check: async (head) => {
-            // Checked again under the room's linearizer: a concurrent retry has committed by now.
-            if (txn) {
-              const existing = await this.events.findTxn(room.roomNid, txn.userId, txn.deviceId, txn.txnId);
-              if (existing) throw new AlreadySent(existing);
-            }
-            if (check) await check(head);
-          },
-        },
-      );
-      return { event_id: persisted.stored.eventId };
-    } catch (error) {
-      if (error instanceof AlreadySent) return { event_id: error.eventId };
-      throw error;
-    }
+    const threadId = await this.threadOf(draft.content);
+    const persisted = await this.sender.send(
+      roomId,
+      { ...draft, sender: requester.userId },
+      { ...(txn ? { txn } : {}), threadId, ...(check ? { check } : {}) },
+    );
+    return { event_id: persisted.stored.eventId };
   }
 
   /** The thread an event belongs to: its m.thread root, or the thread of the event it relates to. */
@@ -99,12 +101,18 @@ export class RoomWrites {
     });
   }
 
-  /** The alias and alt_aliases of m.room.canonical_alias must point at this room (spec). */
+  /**
+   * The alias and alt_aliases of m.room.canonical_alias must point at this room (spec); aliases the
+   * current event already lists are not checked again ("Servers do not validate aliases which are
+   * being removed or are already present in the state event").
+   */
   private async checkCanonicalAlias(head: RoomHead, content: JsonObject): Promise<void> {
-    const aliases = [content["alias"], ...(Array.isArray(content["alt_aliases"]) ? content["alt_aliases"] : [])].filter((a) => a !== undefined && a !== null);
+    const listed = (c: JsonObject | undefined): unknown[] => [c?.["alias"], ...(Array.isArray(c?.["alt_aliases"]) ? (c?.["alt_aliases"] as unknown[]) : [])];
+    const present = new Set(listed(await this.reader.content(head, "m.room.canonical_alias")));
+    const aliases = listed(content).filter((a) => a !== undefined && a !== null);
     for (const alias of aliases) {
       if (typeof alias !== "string") throw new MatrixError(400, "M_INVALID_PARAM", "Aliases must be strings");
-      if (!this.aliasChecker) continue;
+      if (!this.aliasChecker || present.has(alias)) continue;
       if ((await this.aliasChecker(alias)) !== head.room.roomId) throw new MatrixError(400, "M_BAD_ALIAS", `${alias} does not point to this room`);
     }
   }
@@ -118,6 +126,8 @@ export class RoomWrites {
 
   /** PUT /rooms/{roomId}/redact/{eventId}/{txnId}. */
   async redact(roomId: string, requester: Requester, eventId: string, content: JsonObject, txnId: string | undefined): Promise<{ event_id: string }> {
+    // Unknown events may be redacted, but not something that cannot be an event ID at all.
+    if (!isValidEventId(eventId)) throw new MatrixError(400, "M_INVALID_PARAM", "Invalid event ID");
     await this.cache.head(roomId);
     const { redacts: _ignored, ...rest } = content;
     return this.sendOnce(roomId, requester, txnId, { type: "m.room.redaction", content: rest, redacts: eventId }, async (head) => {

@@ -15,11 +15,24 @@ export function parseHistoryVisibility(content: Record<string, unknown> | undefi
   return value === "world_readable" || value === "invited" || value === "joined" ? value : "shared";
 }
 
+/**
+ * Drops events a viewer should not get for reasons other than history visibility (events from users
+ * they ignore); returns the kept events in the same order.
+ */
+export type EventExclusion = (userId: string, events: readonly StoredEvent[]) => Promise<StoredEvent[]>;
+
 export class VisibilityService {
+  private readonly exclusions: EventExclusion[] = [];
+
   constructor(
     private readonly events: EventStore,
     private readonly states: StateStore,
   ) {}
+
+  /** Adds a rule that removes events from what a user sees (sync, /messages, /context, /event). */
+  addExclusion(exclusion: EventExclusion): void {
+    this.exclusions.push(exclusion);
+  }
 
   /**
    * The events of one room `userId` may see, in the same order. `currentMembership` is the user's
@@ -60,7 +73,9 @@ export class VisibilityService {
       }
       if (this.visible(visibility, membership, currentMembership)) out.push(event);
     }
-    return out;
+    let kept = out;
+    for (const exclusion of this.exclusions) if (kept.length > 0) kept = await exclusion(userId, kept);
+    return kept;
   }
 
   private visible(visibility: HistoryVisibility, membershipAtEvent: string | undefined, currentMembership: string | undefined): boolean {

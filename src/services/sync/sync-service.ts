@@ -35,6 +35,14 @@ export class SyncService {
 
   async sync(requester: Requester, request: SyncRequest, signal: AbortSignal): Promise<SyncResponse> {
     for (const c of this.contributors) await c.onSyncRequest?.(requester, request.setPresence);
+    try {
+      return await this.syncOnce(requester, request, signal);
+    } finally {
+      for (const c of this.contributors) await c.afterSyncRequest?.(requester, request.setPresence);
+    }
+  }
+
+  private async syncOnce(requester: Requester, request: SyncRequest, signal: AbortSignal): Promise<SyncResponse> {
     const since = request.since !== undefined ? clampToNow(decodeSyncToken(request.since), this.notifier.positions()) : undefined;
     const deadline = Date.now() + request.timeoutMs;
     for (;;) {

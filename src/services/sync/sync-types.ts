@@ -65,6 +65,8 @@ export interface SyncContributor {
   roomsWithChanges?(context: SyncContext): Promise<Iterable<string>>;
   /** Called once per /sync request before it is answered (set_presence, device last seen). */
   onSyncRequest?(requester: Requester, setPresence: string | undefined): Promise<void>;
+  /** Called once the request that onSyncRequest saw is answered or abandoned (presence: stopped syncing). */
+  afterSyncRequest?(requester: Requester, setPresence: string | undefined): Promise<void>;
 }
 
 export function emptyResponse(nextBatch: string): SyncResponse {

@@ -9,8 +9,13 @@ import { accountsMigration } from "./001-accounts.js";
 import { eventsMigration } from "./002-events.js";
 import { userDataMigration } from "./003-user-data.js";
 import { threepidsMigration } from "./004-threepids.js";
+import { pushMigration } from "./011-push.js";
+import { threadsMigration } from "./010-threads.js";
+import { userDirectorySearchMigration } from "./013-user-directory-search.js";
+import { userReportsMigration } from "./014-user-reports.js";
+import { searchMigration } from "./015-search.js";
 
-export const MIGRATIONS: readonly Migration[] = [accountsMigration, eventsMigration, userDataMigration, threepidsMigration];
+export const MIGRATIONS: readonly Migration[] = [accountsMigration, eventsMigration, userDataMigration, threepidsMigration, threadsMigration, pushMigration, userDirectorySearchMigration, userReportsMigration, searchMigration];
 
 export async function migrate(db: Db): Promise<string[]> {
   const raw = db.kysely as unknown as Kysely<unknown>;

@@ -1,6 +1,11 @@
 /** The whole database schema, as Kysely sees it. Each area declares its tables in its own file. */
 import type { AccountsTables } from "./accounts.js";
 import type { EventsTables } from "./events.js";
+import type { PushTables } from "./push.js";
+import type { RelationsTables } from "./relations.js";
+import type { ReportsTables } from "./reports.js";
 import type { UserDataTables } from "./user-data.js";
+import type { UserDirectoryTables } from "./user-directory.js";
+import type { SearchTables } from "./search.js";
 
-export interface Schema extends AccountsTables, EventsTables, UserDataTables {}
+export interface Schema extends AccountsTables, EventsTables, UserDataTables, RelationsTables, UserDirectoryTables, ReportsTables, PushTables, SearchTables {}

@@ -1,0 +1,145 @@
+/**
+ * Runs a Tessera homeserver in a child process for benchmarks, so that the load generator and the
+ * server do not share an event loop and the server's RSS can be read on its own. It runs the built
+ * JavaScript (`npm run build`, done by `npm run bench` first), as `npm start` does.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import http from "node:http";
+import pg from "pg";
+
+export interface BenchServer {
+  url: string;
+  pid: number;
+  /** Resident set size of the server process, in MiB. */
+  rssMiB(): number;
+  stop(): Promise<void>;
+}
+
+const POSTGRES_URL = process.env["TESSERA_TEST_POSTGRES"] ?? "postgres://postgres@127.0.0.1:5432/test";
+
+export async function postgresAvailable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export async function startBenchServer(database: "sqlite" | "postgres", extraYaml = ""): Promise<BenchServer> {
+  const dir = mkdtempSync(join(tmpdir(), "tessera-bench-"));
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const schema = `bench_${randomBytes(4).toString("hex")}`;
+  const dbLines = database === "sqlite" ? `database: sqlite:${join(dir, "bench.db")}` : `database: ${POSTGRES_URL}\ndatabase_schema: ${schema}`;
+  writeFileSync(
+    join(dir, "tessera.yaml"),
+    `server_name: localhost
+listeners:
+  - { port: ${port}, bind_address: 127.0.0.1, resources: [client, federation] }
+${dbLines}
+data_dir: ${dir}
+log_level: warn
+registration: { enabled: true, tokens_required: false, shared_secret: "bench-shared-secret-0123456789" }
+rate_limits: { enabled: false }
+${extraYaml}`,
+  );
+  const nodeArgs = (process.env["BENCH_SERVER_NODE_ARGS"] ?? "").split(" ").filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, "dist/main.js", "start", "--config", join(dir, "tessera.yaml")], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    try {
+      const res = await fetch(`${url}/_matrix/client/versions`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    pid: child.pid as number,
+    rssMiB: () => {
+      const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      return kb / 1024;
+    },
+    stop: async () => {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+      if (database === "postgres") {
+        const client = new pg.Client({ connectionString: POSTGRES_URL });
+        await client.connect();
+        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        await client.end();
+      }
+    },
+  };
+}
+
+/** Registers a user through the dummy-stage flow; returns its access token. */
+export async function registerBenchUser(url: string, name: string): Promise<string> {
+  const first = (await (await fetch(`${url}/_matrix/client/v3/register`, { method: "POST", body: JSON.stringify({ username: name, password: "bench password" }) })).json()) as { session: string };
+  const done = (await (
+    await fetch(`${url}/_matrix/client/v3/register`, {
+      method: "POST",
+      body: JSON.stringify({ username: name, password: "bench password", auth: { type: "m.login.dummy", session: first.session } }),
+    })
+  ).json()) as { access_token: string };
+  return done.access_token;
+}
+
+/**
+ * One request over a kept-alive node:http connection. The load generator must cost much less than the
+ * server per request, and fetch (undici) costs about as much as a whole send on this machine.
+ */
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
+
+export function api<T = Record<string, unknown>>(url: string, token: string, method: string, path: string, body?: unknown): Promise<T> {
+  const payload = body !== undefined ? Buffer.from(JSON.stringify(body)) : undefined;
+  return new Promise<T>((resolve, reject) => {
+    const request = http.request(
+      `${url}${path}`,
+      {
+        method,
+        agent,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(payload ? { "content-type": "application/json", "content-length": payload.length } : {}),
+        },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          const status = response.statusCode ?? 0;
+          if (status < 200 || status >= 300) return reject(new Error(`${method} ${path}: ${status} ${text}`));
+          try {
+            resolve(JSON.parse(text) as T);
+          } catch (error) {
+            reject(error as Error);
+          }
+        });
+        response.on("error", reject);
+      },
+    );
+    request.on("error", reject);
+    request.end(payload);
+  });
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}

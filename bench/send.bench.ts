@@ -1,0 +1,70 @@
+/**
+ * Message sends over HTTP against a server in its own process: sequential sends by one client in one
+ * room (rate, p50, p99), and 50 clients at once in 50 rooms and in one shared room; on SQLite and on
+ * PostgreSQL. Prints the server's RSS after start and after the runs.
+ */
+import { api, percentile, postgresAvailable, registerBenchUser, startBenchServer } from "./harness/server-process.js";
+
+const SEQUENTIAL = Number(process.env["BENCH_SEQUENTIAL"] ?? 2000);
+const CONCURRENT_CLIENTS = 50;
+const PER_CLIENT = Number(process.env["BENCH_PER_CLIENT"] ?? 60);
+
+async function sequential(url: string, token: string, roomId: string): Promise<void> {
+  const room = encodeURIComponent(roomId);
+  for (let i = 0; i < 100; i++) await api(url, token, "PUT", `/_matrix/client/v3/rooms/${room}/send/m.room.message/warm${i}`, { msgtype: "m.text", body: "warm" });
+  const latencies: number[] = [];
+  const start = performance.now();
+  for (let i = 0; i < SEQUENTIAL; i++) {
+    const t = performance.now();
+    await api(url, token, "PUT", `/_matrix/client/v3/rooms/${room}/send/m.room.message/s${i}`, { msgtype: "m.text", body: `message number ${i} with some text in it` });
+    latencies.push(performance.now() - t);
+  }
+  const seconds = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  console.log(
+    `  sequential sends, 1 client, 1 room: ${(SEQUENTIAL / seconds).toFixed(0)}/s, p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms`,
+  );
+}
+
+async function concurrent(url: string, clients: { token: string; roomId: string }[], label: string): Promise<void> {
+  const start = performance.now();
+  await Promise.all(
+    clients.map(async ({ token, roomId }, c) => {
+      const room = encodeURIComponent(roomId);
+      for (let i = 0; i < PER_CLIENT; i++) {
+        await api(url, token, "PUT", `/_matrix/client/v3/rooms/${room}/send/m.room.message/${label}-${c}-${i}`, { msgtype: "m.text", body: `hello ${i}` });
+      }
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  console.log(`  ${CONCURRENT_CLIENTS} clients at once, ${label}: ${((clients.length * PER_CLIENT) / seconds).toFixed(0)} events/s`);
+}
+
+async function run(database: "sqlite" | "postgres"): Promise<void> {
+  const server = await startBenchServer(database);
+  try {
+    await new Promise((r) => setTimeout(r, 500));
+    console.log(`${database}: RSS after start ${server.rssMiB().toFixed(1)} MiB`);
+    const tokens: string[] = [];
+    for (let i = 0; i < CONCURRENT_CLIENTS; i++) tokens.push(await registerBenchUser(server.url, `user${i}`));
+    const owner = tokens[0] as string;
+    const { room_id: shared } = await api<{ room_id: string }>(server.url, owner, "POST", "/_matrix/client/v3/createRoom", { preset: "public_chat" });
+    for (const token of tokens.slice(1)) await api(server.url, token, "POST", `/_matrix/client/v3/join/${encodeURIComponent(shared)}`, {});
+    await sequential(server.url, owner, shared);
+    const own = [];
+    for (const token of tokens) own.push({ token, roomId: (await api<{ room_id: string }>(server.url, token, "POST", "/_matrix/client/v3/createRoom", {})).room_id });
+    await concurrent(server.url, own, "50 rooms");
+    await concurrent(server.url, tokens.map((token) => ({ token, roomId: shared })), "one shared room");
+    console.log(`${database}: RSS after the runs ${server.rssMiB().toFixed(1)} MiB`);
+  } finally {
+    await server.stop();
+  }
+}
+
+// BENCH_DATABASES=sqlite (or postgres) narrows the run to one database.
+const databases = (process.env["BENCH_DATABASES"] ?? "sqlite,postgres").split(",");
+if (databases.includes("sqlite")) await run("sqlite");
+if (databases.includes("postgres")) {
+  if (await postgresAvailable()) await run("postgres");
+  else console.log("postgres: not reachable, skipped");
+}

@@ -1,0 +1,19 @@
+/** GET /_matrix/client/v3/initialSync — client-server API old_sync `initialSync` (deprecated). */
+import { clientPaths, defineRoute } from "../../route.js";
+import { booleanParam, integerParam } from "./query-params.js";
+
+/** Messages per room when the client gives no limit (as Synapse). */
+const DEFAULT_LIMIT = 10;
+const MAX_LIMIT = 100;
+
+export const initialSync = defineRoute({
+  operationId: "initialSync",
+  method: "GET",
+  paths: clientPaths("/initialSync"),
+  auth: "user",
+  handle: (request) =>
+    request.deps.initialSync.initialSync(request.requester!, {
+      limit: Math.min(integerParam(request, "limit", DEFAULT_LIMIT), MAX_LIMIT),
+      archived: booleanParam(request, "archived", false),
+    }),
+});

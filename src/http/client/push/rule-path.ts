@@ -1,0 +1,13 @@
+/** The `{kind}/{ruleId}` part of the push rule paths, with the scope (only `global` exists, checked by the service). */
+import type { RulePath } from "../../../services/push/push-rule-service.js";
+import type { RouteRequest } from "../../route.js";
+
+export function rulePath(request: RouteRequest<unknown>): RulePath {
+  return { scope: request.params["scope"] as string, kind: request.params["kind"] as string, ruleId: request.params["ruleId"] as string };
+}
+
+/** A query parameter given at most once. */
+export function singleQuery(request: RouteRequest<unknown>, name: string): string | undefined {
+  const value = request.query[name];
+  return Array.isArray(value) ? value[value.length - 1] : value;
+}

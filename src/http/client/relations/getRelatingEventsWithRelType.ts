@@ -1,0 +1,12 @@
+/** GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}/{relType} — client-server API "Event relationships". */
+import { clientPaths, defineRoute } from "../../route.js";
+import { getRelations } from "./relation-params.js";
+
+export const getRelatingEventsWithRelType = defineRoute({
+  operationId: "getRelatingEventsWithRelType",
+  method: "GET",
+  paths: clientPaths("/rooms/:roomId/relations/:eventId/:relType", { versions: ["v1"], r0: false }),
+  auth: "user",
+  allowGuests: true,
+  handle: getRelations,
+});

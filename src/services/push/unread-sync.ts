@@ -1,0 +1,61 @@
+/**
+ * Unread notification counts in /sync: `unread_notifications` for every joined room in the response
+ * and, when the timeline filter sets `unread_thread_notifications`, the main timeline's counts there
+ * and each thread's in `unread_thread_notifications` (sync.yaml). A room whose counts may have changed
+ * because the user's own read receipt moved is sent even without new events.
+ */
+import type { PushActionStore } from "../../storage/push-action-store.js";
+import type { RoomStore } from "../../storage/room-store.js";
+import type { JoinedRoomSync, SyncContext, SyncContributor } from "../sync/sync-types.js";
+import { MAIN_THREAD } from "./push-evaluation-hook.js";
+import { ReadPositions } from "./read-positions.js";
+import { unreadByThread, type UnreadCount } from "./unread-counts.js";
+
+interface PerSync {
+  positions: ReadPositions;
+  roomNids: Map<string, number>;
+}
+
+const toClient = (count: UnreadCount | undefined) => ({ notification_count: count?.notifications ?? 0, highlight_count: count?.highlights ?? 0 });
+
+export function unreadSyncContributor(store: PushActionStore, rooms: RoomStore): SyncContributor {
+  // The user's read positions and room numbers, read once per sync computation.
+  const loaded = new WeakMap<SyncContext, Promise<PerSync>>();
+  const perSync = (context: SyncContext): Promise<PerSync> => {
+    let pending = loaded.get(context);
+    if (!pending) {
+      const userId = context.requester.userId;
+      pending = Promise.all([ReadPositions.load(store, userId), rooms.membershipsOf(userId)]).then(([positions, memberships]) => ({
+        positions,
+        roomNids: new Map(memberships.map((m) => [m.roomId, m.roomNid])),
+      }));
+      loaded.set(context, pending);
+    }
+    return pending;
+  };
+  return {
+    async roomsWithChanges(context: SyncContext) {
+      if (!context.since) return [];
+      return store.roomsWithNewReceipts(context.requester.userId, context.since.receipts, context.now.receipts);
+    },
+    async joinedRoom(context: SyncContext, roomId: string, room: JoinedRoomSync) {
+      const { positions, roomNids } = await perSync(context);
+      const roomNid = roomNids.get(roomId);
+      if (roomNid === undefined) return;
+      const threads = await unreadByThread(store, context.requester.userId, roomNid, positions, context.now.events);
+      if (!context.filter.room?.timeline?.unread_thread_notifications) {
+        const total: UnreadCount = { notifications: 0, highlights: 0 };
+        for (const count of threads.values()) {
+          total.notifications += count.notifications;
+          total.highlights += count.highlights;
+        }
+        room.unread_notifications = toClient(total);
+        return;
+      }
+      room.unread_notifications = toClient(threads.get(MAIN_THREAD));
+      const perThread: NonNullable<JoinedRoomSync["unread_thread_notifications"]> = {};
+      for (const [threadId, count] of threads) if (threadId !== MAIN_THREAD) perThread[threadId] = toClient(count);
+      if (Object.keys(perThread).length > 0) room.unread_thread_notifications = perThread;
+    },
+  };
+}

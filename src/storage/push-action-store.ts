@@ -1,0 +1,213 @@
+/**
+ * What push rules decided per event and user (`event_push_actions`), and what unread counts are
+ * measured against: the user's read receipts (`receipts`, m.read and m.read.private) and where they
+ * last sent an event (`push_sent_positions`). Also the room membership the evaluation needs.
+ */
+import type { PushAction } from "../protocol/push/types.js";
+import type { Db, Executor } from "./db.js";
+
+export const READ_RECEIPT_TYPES = ["m.read", "m.read.private"] as const;
+
+const IGNORED_USER_LIST = "m.ignored_user_list";
+
+export interface NewPushAction {
+  eventNid: number;
+  roomNid: number;
+  userId: string;
+  threadId: string;
+  streamOrdering: number;
+  highlight: boolean;
+  actions: readonly PushAction[];
+}
+
+export interface StoredPushAction {
+  eventNid: number;
+  roomNid: number;
+  threadId: string;
+  streamOrdering: number;
+  highlight: boolean;
+  actions: PushAction[];
+}
+
+/** A read position of a receipt (threadId "" for unthreaded). */
+export interface ReceiptPosition {
+  roomId: string;
+  roomNid: number;
+  threadId: string;
+  streamOrdering: number;
+}
+
+export interface SentPosition {
+  roomNid: number;
+  threadId: string;
+  streamOrdering: number;
+}
+
+export interface ThreadCount {
+  threadId: string;
+  notifications: number;
+  highlights: number;
+}
+
+export class PushActionStore {
+  constructor(private readonly db: Db) {}
+
+  /** Joined members of a room: the local ones by ID, and how many there are in all. */
+  async joinedMembers(executor: Executor, roomNid: number): Promise<{ local: string[]; count: number }> {
+    const local = await executor
+      .selectFrom("room_memberships")
+      .select("user_id")
+      .where("room_nid", "=", roomNid)
+      .where("membership", "=", "join")
+      .where("is_local", "=", 1)
+      .execute();
+    const count = await executor
+      .selectFrom("room_memberships")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("room_nid", "=", roomNid)
+      .where("membership", "=", "join")
+      .executeTakeFirst();
+    return { local: local.map((r) => r.user_id), count: Number(count?.n ?? 0) };
+  }
+
+  async insertActions(executor: Executor, rows: readonly NewPushAction[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += 200) {
+      await executor
+        .insertInto("event_push_actions")
+        .values(
+          rows.slice(i, i + 200).map((r) => ({
+            event_nid: r.eventNid,
+            room_nid: r.roomNid,
+            user_id: r.userId,
+            thread_id: r.threadId,
+            stream_ordering: r.streamOrdering,
+            notify: 1,
+            highlight: r.highlight ? 1 : 0,
+            actions: JSON.stringify(r.actions),
+          })),
+        )
+        .onConflict((oc) => oc.columns(["event_nid", "user_id"]).doNothing())
+        .execute();
+    }
+  }
+
+  /** Forgets the notifications of a redacted event. */
+  async deleteActionsOf(executor: Executor, eventNid: number): Promise<void> {
+    await executor.deleteFrom("event_push_actions").where("event_nid", "=", eventNid).execute();
+  }
+
+  /** Forgets an event's notifications if it is marked redacted (in this transaction or before). */
+  async deleteActionsIfRedacted(executor: Executor, eventNid: number): Promise<void> {
+    const row = await executor.selectFrom("events").select("redacted_by_nid").where("event_nid", "=", eventNid).executeTakeFirst();
+    if (row && row.redacted_by_nid !== null) await this.deleteActionsOf(executor, eventNid);
+  }
+
+  /** Those of `userIds` whose m.ignored_user_list names `sender`. */
+  async usersIgnoring(executor: Executor, userIds: readonly string[], sender: string): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (let i = 0; i < userIds.length; i += 500) {
+      const rows = await executor
+        .selectFrom("account_data")
+        .select(["user_id", "content"])
+        .where("user_id", "in", userIds.slice(i, i + 500))
+        .where("room_id", "=", "")
+        .where("type", "=", IGNORED_USER_LIST)
+        .execute();
+      for (const row of rows) {
+        const ignored = (JSON.parse(row.content) as Record<string, unknown>)["ignored_users"];
+        if (ignored !== null && typeof ignored === "object" && Object.hasOwn(ignored, sender)) out.add(row.user_id);
+      }
+    }
+    return out;
+  }
+
+  async recordSent(executor: Executor, position: SentPosition & { userId: string }): Promise<void> {
+    await executor
+      .insertInto("push_sent_positions")
+      .values({ room_nid: position.roomNid, user_id: position.userId, thread_id: position.threadId, stream_ordering: position.streamOrdering })
+      .onConflict((oc) => oc.columns(["room_nid", "user_id", "thread_id"]).doUpdateSet({ stream_ordering: position.streamOrdering }))
+      .execute();
+  }
+
+  /** The user's read receipts: the furthest of m.read and m.read.private per room and thread. */
+  async receiptPositions(userId: string): Promise<ReceiptPosition[]> {
+    const rows = await this.db.kysely
+      .selectFrom("receipts")
+      .innerJoin("rooms", "rooms.room_id", "receipts.room_id")
+      .select(["receipts.room_id", "rooms.room_nid", "receipts.thread_id", (eb) => eb.fn.max("receipts.event_stream_ordering").as("pos")])
+      .where("receipts.user_id", "=", userId)
+      .where("receipts.receipt_type", "in", READ_RECEIPT_TYPES)
+      .groupBy(["receipts.room_id", "rooms.room_nid", "receipts.thread_id"])
+      .execute();
+    return rows.map((r) => ({ roomId: r.room_id, roomNid: Number(r.room_nid), threadId: r.thread_id, streamOrdering: Number(r.pos) }));
+  }
+
+  async sentPositions(userId: string): Promise<SentPosition[]> {
+    const rows = await this.db.kysely.selectFrom("push_sent_positions").selectAll().where("user_id", "=", userId).execute();
+    return rows.map((r) => ({ roomNid: Number(r.room_nid), threadId: r.thread_id, streamOrdering: Number(r.stream_ordering) }));
+  }
+
+  /** Rooms where the user's read receipts moved in (after, upTo] of the receipts stream. */
+  async roomsWithNewReceipts(userId: string, after: number, upTo: number): Promise<string[]> {
+    const rows = await this.db.kysely
+      .selectFrom("receipts")
+      .select("room_id")
+      .distinct()
+      .where("user_id", "=", userId)
+      .where("receipt_type", "in", READ_RECEIPT_TYPES)
+      .where("stream_id", ">", after)
+      .where("stream_id", "<=", upTo)
+      .execute();
+    return rows.map((r) => r.room_id);
+  }
+
+  /** Notifications per thread in a room with stream positions in (after, upTo]. */
+  async countsByThread(userId: string, roomNid: number, after: number, upTo: number): Promise<ThreadCount[]> {
+    const rows = await this.db.kysely
+      .selectFrom("event_push_actions")
+      .select(["thread_id", (eb) => eb.fn.countAll<number>().as("n"), (eb) => eb.fn.sum<number>("highlight").as("h")])
+      .where("user_id", "=", userId)
+      .where("room_nid", "=", roomNid)
+      .where("stream_ordering", ">", after)
+      .where("stream_ordering", "<=", upTo)
+      .where("notify", "=", 1)
+      .groupBy("thread_id")
+      .execute();
+    return rows.map((r) => ({ threadId: r.thread_id, notifications: Number(r.n), highlights: Number(r.h ?? 0) }));
+  }
+
+  /** Notifications in one thread of a room with stream positions in (after, upTo]. */
+  async countInThread(userId: string, roomNid: number, threadId: string, after: number, upTo: number): Promise<ThreadCount> {
+    const row = await this.db.kysely
+      .selectFrom("event_push_actions")
+      .select([(eb) => eb.fn.countAll<number>().as("n"), (eb) => eb.fn.sum<number>("highlight").as("h")])
+      .where("user_id", "=", userId)
+      .where("room_nid", "=", roomNid)
+      .where("thread_id", "=", threadId)
+      .where("stream_ordering", ">", after)
+      .where("stream_ordering", "<=", upTo)
+      .where("notify", "=", 1)
+      .executeTakeFirst();
+    return { threadId, notifications: Number(row?.n ?? 0), highlights: Number(row?.h ?? 0) };
+  }
+
+  /** The user's notifications before a stream position, newest first. */
+  async notifications(userId: string, before: number, limit: number, onlyHighlight: boolean): Promise<StoredPushAction[]> {
+    let query = this.db.kysely
+      .selectFrom("event_push_actions")
+      .select(["event_nid", "room_nid", "thread_id", "stream_ordering", "highlight", "actions"])
+      .where("user_id", "=", userId)
+      .where("stream_ordering", "<", before)
+      .where("notify", "=", 1);
+    if (onlyHighlight) query = query.where("highlight", "=", 1);
+    const rows = await query.orderBy("stream_ordering", "desc").limit(limit).execute();
+    return rows.map((r) => ({
+      eventNid: Number(r.event_nid),
+      roomNid: Number(r.room_nid),
+      threadId: r.thread_id,
+      streamOrdering: Number(r.stream_ordering),
+      highlight: !!Number(r.highlight),
+      actions: JSON.parse(r.actions) as PushAction[],
+    }));
+  }
+}

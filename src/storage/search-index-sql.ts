@@ -1,0 +1,42 @@
+/**
+ * Writing the full-text index on either database: the `event_search` row (room, sender, key, stream
+ * position) and the words (FTS5 table on SQLite, tsvector column on PostgreSQL). Shared by the search
+ * store and migration 015's backfill.
+ */
+import { sql, type QueryExecutorProvider } from "kysely";
+import type { DialectName } from "./db.js";
+import { indexText } from "./search-text.js";
+
+export interface SearchRow {
+  eventNid: number;
+  roomNid: number;
+  sender: string;
+  key: string;
+  streamOrdering: number;
+  originServerTs: number;
+  /** The searchable text as in the event (normalised here). */
+  text: string;
+}
+
+/** Indexes events (replacing earlier rows of the same events). */
+export async function writeSearchRows(executor: QueryExecutorProvider, dialect: DialectName, rows: readonly SearchRow[]): Promise<void> {
+  for (const row of rows) {
+    const words = indexText(row.text);
+    await deleteSearchRow(executor, dialect, row.eventNid);
+    if (words.length === 0) continue;
+    if (dialect === "sqlite") {
+      await sql`INSERT INTO event_search (event_nid, room_nid, sender, key, stream_ordering, origin_server_ts)
+        VALUES (${row.eventNid}, ${row.roomNid}, ${row.sender}, ${row.key}, ${row.streamOrdering}, ${row.originServerTs})`.execute(executor);
+      await sql`INSERT INTO event_search_fts (rowid, value) VALUES (${row.eventNid}, ${words})`.execute(executor);
+    } else {
+      await sql`INSERT INTO event_search (event_nid, room_nid, sender, key, stream_ordering, origin_server_ts, vector)
+        VALUES (${row.eventNid}, ${row.roomNid}, ${row.sender}, ${row.key}, ${row.streamOrdering}, ${row.originServerTs}, to_tsvector('english', ${words}))`.execute(executor);
+    }
+  }
+}
+
+/** Removes an event from the index (redacted); nothing happens if it was not indexed. */
+export async function deleteSearchRow(executor: QueryExecutorProvider, dialect: DialectName, eventNid: number): Promise<void> {
+  if (dialect === "sqlite") await sql`DELETE FROM event_search_fts WHERE rowid = ${eventNid}`.execute(executor);
+  await sql`DELETE FROM event_search WHERE event_nid = ${eventNid}`.execute(executor);
+}
