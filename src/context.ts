@@ -43,6 +43,8 @@ import { VisibilityService } from "./services/rooms/visibility.js";
 import { FilterService } from "./services/sync/filter-service.js";
 import { SyncRooms } from "./services/sync/sync-rooms.js";
 import { SyncService } from "./services/sync/sync-service.js";
+import { PositionMemo } from "./services/sync/position-memo.js";
+import { SyncStore } from "./storage/sync-store.js";
 import { DirectoryStore } from "./storage/directory-store.js";
 import { ReportStore } from "./storage/report-store.js";
 import { RoomLookupStore } from "./storage/room-lookup-store.js";
@@ -53,6 +55,7 @@ import { RoomSummaryService } from "./services/directory/room-summary-service.js
 import { SpaceHierarchyService } from "./services/directory/space-hierarchy.js";
 import { RoomLookups } from "./services/rooms/room-lookups.js";
 import { RoomUpgradeService } from "./services/rooms/room-upgrade.js";
+import { UpgradeCarryOver } from "./services/rooms/upgrade-carry-over.js";
 import { ReportService } from "./services/reports/report-service.js";
 import { RelationStore } from "./storage/relation-store.js";
 import { RelationAggregator } from "./services/relations/relation-aggregator.js";
@@ -86,6 +89,7 @@ import { SearchService } from "./services/search/search-service.js";
 import { OpenIdService } from "./services/openid/openid-service.js";
 import { TurnService } from "./services/voip/turn-service.js";
 import { WhoisService } from "./services/admin/whois-service.js";
+import { AccountModerationService } from "./services/admin/account-moderation-service.js";
 import { ServerNoticesService } from "./services/notices/server-notices-service.js";
 import { EventStreamService } from "./services/legacy/event-stream-service.js";
 import { InitialSyncService } from "./services/legacy/initial-sync-service.js";
@@ -255,7 +259,10 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
   const aggregator = new RelationAggregator(stores.events, stores.relations, formatter);
   formatter.addUnsignedProvider((events, viewer) => aggregator.bundle(events, viewer));
   const relations = new RelationsService(heads, reader, stores.events, stores.relations, formatter, visibility);
-  const sync = new SyncService(notifier, stores.rooms, new SyncRooms(stores.events, stores.states, stores.rooms, heads, roomReads, formatter, visibility));
+  // What the long-polls one event wakes all read (changed rooms, a room's new events, their formatting), read once.
+  const syncMemo = new PositionMemo(notifier);
+  const syncRooms = new SyncRooms(stores.events, stores.states, stores.rooms, heads, roomReads, formatter, visibility, syncMemo, clock);
+  const sync = new SyncService(notifier, stores.rooms, syncRooms, stores.events, new SyncStore(db), syncMemo);
 
   // Ephemeral events: presence, typing, receipts and read markers.
   const presence = new PresenceService(
@@ -280,6 +287,8 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
 
   // User data: account data, tags and ignored users; profiles and the user directory.
   const accountData = new AccountDataService(db, stores.accountData, streams.account_data, notifier);
+  // Room upgrades: a user's tags and m.direct entries follow them into the replacement room.
+  persister.addHook(new UpgradeCarryOver(accountData, subsystemLogger(log, "room-upgrade")).hook(stores.events, config.server_name));
   const tags = new TagService(accountData);
   const ignoredUsers = new IgnoredUsers(stores.accountData, notifier);
   visibility.addExclusion(ignoredUsers.exclusion);
@@ -296,6 +305,7 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
   const openId = new OpenIdService(stores.tokens, clock, config.server_name);
   const turn = new TurnService(config.turn, clock);
   const whois = new WhoisService(stores.devices, config.server_name);
+  const accountModeration = new AccountModerationService(db, stores.users, auth, config.server_name);
   const serverNotices = new ServerNoticesService(config.server_notices, config.server_name, db, stores.users, stores.serverNotices, stores.events, createRoom, membership, sender, heads, reader, clock);
   membership.addLeaveCheck((roomId, userId, current) => serverNotices.checkLeave(roomId, userId, current));
   const eventStream = new EventStreamService(notifier, stores.rooms, stores.eventStream, stores.events, heads, reader, visibility, formatter, roomReads);
@@ -309,7 +319,7 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
   const pushRules = new PushRuleService(db, stores.pushRules, streams.account_data, notifier, pushRulesCache);
   persister.addHook(pushEvaluationHook(stores.pushActions, stores.events, pushRulesCache, config.server_name));
   sync.addContributor(pushRulesSyncContributor(pushRules, stores.pushRules));
-  sync.addContributor(unreadSyncContributor(stores.pushActions, stores.rooms));
+  sync.addContributor(unreadSyncContributor(stores.pushActions));
   const notifications = new NotificationsService(stores.pushActions, stores.events, stores.rooms, formatter);
 
   const services: Services = {
@@ -346,6 +356,7 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
     openId,
     turn,
     whois,
+    accountModeration,
     serverNotices,
     eventStream,
     initialSync,

@@ -20,9 +20,10 @@ data_dir: ./data
 log_level: info
 
 registration:
-  # Open registration through clients. Off: accounts are made with \`tessera register-user\`.
+  # With tokens_required: false, let anyone register from a client. Accounts can always be made
+  # with \`tessera register-user\`.
   enabled: false
-  # Require a registration token (create them with \`tessera registration-token create\`).
+  # Registering from a client needs a registration token (\`tessera registration-token create\`).
   tokens_required: true
   # Used by \`tessera register-user\` and POST /_synapse/admin/v1/register.
   shared_secret: "${randomBytes(24).toString("base64url")}"

@@ -105,7 +105,7 @@ async function runRoute(route: Route<unknown>, request: FastifyRequest, reply: F
   const token = route.auth === "none" ? undefined : extractAccessToken(request.headers.authorization, request.query);
   let requester = undefined;
   if (token !== undefined) {
-    requester = await deps.auth.authenticate(token, { ip: clientIp(request), userAgent: request.headers["user-agent"] });
+    requester = await deps.auth.authenticate(token, { ip: clientIp(request), userAgent: request.headers["user-agent"] }, { allowLocked: route.allowLocked ?? false });
   } else if (route.auth === "user") {
     throw new MatrixError(401, "M_MISSING_TOKEN", "Missing access token");
   }

@@ -38,6 +38,8 @@ export interface Route<Body = unknown> {
   readonly paths: readonly string[];
   readonly auth: AuthMode;
   readonly allowGuests?: boolean;
+  /** Served to locked accounts too (only logout: client-server API "Account locking"). */
+  readonly allowLocked?: boolean;
   /** Validates the JSON body; without it the body is not read as JSON. */
   readonly body?: ZodType<Body>;
   /** Accept fractional numbers in the body (content that is never signed: account data, tags, profiles). */

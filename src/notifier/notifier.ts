@@ -29,6 +29,49 @@ interface Waiter {
   wake(): void;
 }
 
+/**
+ * One waiting request. A class rather than closures, and the timer and abort listener take the object
+ * itself, so that each of thousands of idle long-polls costs one small object and its timer.
+ */
+class PendingWait implements Waiter {
+  timer: NodeJS.Timeout | undefined;
+  private done = false;
+
+  constructor(
+    private readonly owner: Notifier,
+    readonly userId: string,
+    readonly roomIds: readonly string[],
+    private readonly signal: AbortSignal | undefined,
+    private readonly resolve: (woken: boolean) => void,
+  ) {}
+
+  wake(): void {
+    this.finish(true);
+  }
+
+  /** The abort listener (EventTarget calls handleEvent on listener objects). */
+  handleEvent(): void {
+    this.finish(false);
+  }
+
+  finish(woken: boolean): void {
+    if (this.done) return;
+    this.done = true;
+    clearTimeout(this.timer);
+    this.signal?.removeEventListener("abort", this);
+    this.owner.forget(this);
+    this.resolve(woken);
+  }
+}
+
+function timedOut(wait: PendingWait): void {
+  wait.finish(false);
+}
+
+function wakeOne(waiter: Waiter): void {
+  waiter.wake();
+}
+
 export class Notifier {
   private readonly current: StreamPositions;
   private readonly byUser = new Map<string, Set<Waiter>>();
@@ -63,7 +106,10 @@ export class Notifier {
     const woken = new Set<Waiter>();
     for (const userId of notification.userIds ?? []) for (const waiter of this.byUser.get(userId) ?? []) woken.add(waiter);
     for (const roomId of notification.roomIds ?? []) for (const waiter of this.byRoom.get(roomId) ?? []) woken.add(waiter);
-    for (const waiter of woken) waiter.wake();
+    // Each woken request resumes in its own turn of the event loop: one finishes (and its response
+    // leaves) before the next starts, instead of all of them interleaving and answering together at
+    // the end; and the code that notified (the send being answered) finishes first.
+    for (const waiter of woken) setImmediate(wakeOne, waiter);
     for (const listener of this.globalListeners) listener(notification);
   }
 
@@ -78,27 +124,20 @@ export class Notifier {
    * or when `signal` aborts; whichever comes first. Returns whether it was woken by a notification.
    */
   wait(userId: string, roomIds: Iterable<string>, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    if (signal?.aborted) return Promise.resolve(false);
     return new Promise((resolve) => {
-      const rooms = [...roomIds];
-      const timers: { timer?: NodeJS.Timeout } = {};
-      const finish = (woken: boolean): void => {
-        clearTimeout(timers.timer);
-        signal?.removeEventListener("abort", onAbort);
-        remove(this.byUser, userId, waiter);
-        for (const roomId of rooms) remove(this.byRoom, roomId, waiter);
-        resolve(woken);
-      };
-      const waiter: Waiter = { wake: () => finish(true) };
-      const onAbort = (): void => finish(false);
-      if (signal?.aborted) {
-        resolve(false);
-        return;
-      }
-      add(this.byUser, userId, waiter);
-      for (const roomId of rooms) add(this.byRoom, roomId, waiter);
-      timers.timer = setTimeout(() => finish(false), timeoutMs);
-      signal?.addEventListener("abort", onAbort, { once: true });
+      const wait = new PendingWait(this, userId, [...roomIds], signal, resolve);
+      add(this.byUser, userId, wait);
+      for (const roomId of wait.roomIds) add(this.byRoom, roomId, wait);
+      wait.timer = setTimeout(timedOut, timeoutMs, wait);
+      signal?.addEventListener("abort", wait, { once: true });
     });
+  }
+
+  /** Removes a finished wait from the indexes (PendingWait calls it). */
+  forget(wait: PendingWait): void {
+    remove(this.byUser, wait.userId, wait);
+    for (const roomId of wait.roomIds) remove(this.byRoom, roomId, wait);
   }
 
   /** Number of requests waiting (for metrics and tests). */

@@ -35,6 +35,7 @@ import type { SearchService } from "./search/search-service.js";
 import type { OpenIdService } from "./openid/openid-service.js";
 import type { TurnService } from "./voip/turn-service.js";
 import type { WhoisService } from "./admin/whois-service.js";
+import type { AccountModerationService } from "./admin/account-moderation-service.js";
 import type { ServerNoticesService } from "./notices/server-notices-service.js";
 import type { EventStreamService } from "./legacy/event-stream-service.js";
 import type { InitialSyncService } from "./legacy/initial-sync-service.js";
@@ -75,6 +76,7 @@ export interface Services {
   readonly openId: OpenIdService;
   readonly turn: TurnService;
   readonly whois: WhoisService;
+  readonly accountModeration: AccountModerationService;
   readonly serverNotices: ServerNoticesService;
   readonly eventStream: EventStreamService;
   readonly initialSync: InitialSyncService;

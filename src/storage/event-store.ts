@@ -8,6 +8,34 @@ import { parseStrictJson } from "../protocol/strict-json.js";
 import type { Pdu } from "../protocol/event.js";
 import type { Db, Executor, Tx } from "./db.js";
 import { InternCache } from "./id-interner.js";
+import { placeholderList, placeholderRows, Statement, StatementsByCount } from "./statement.js";
+
+// The statements of the send path, precompiled (see statement.ts).
+const internIds = new StatementsByCount<{ event_id: string; event_nid: number }>(
+  // The no-op update makes a conflicting (known) ID return its number in the same statement.
+  (n) => `INSERT INTO event_ids (event_id) VALUES ${placeholderRows(n, 1)} ON CONFLICT (event_id) DO UPDATE SET event_id = excluded.event_id RETURNING event_id, event_nid`,
+);
+const insertEventRow = new Statement(
+  `INSERT INTO events (event_nid, room_nid, stream_ordering, depth, type, state_key_nid, sender, origin_server_ts, received_ts, json,
+     outlier, rejected_reason, soft_failed, state_snapshot_nid, prev_state_event_nid, redacted_by_nid, relates_to_id, rel_type, thread_id)
+   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
+);
+const insertPrevEdges = new StatementsByCount((n) => `INSERT INTO event_edges (event_nid, prev_event_nid) VALUES ${placeholderRows(n, 2)} ON CONFLICT DO NOTHING`);
+const insertAuthEdges = new StatementsByCount((n) => `INSERT INTO event_auth_edges (event_nid, auth_event_nid) VALUES ${placeholderRows(n, 2)} ON CONFLICT DO NOTHING`);
+const deleteExtremities = new StatementsByCount((n) => `DELETE FROM forward_extremities WHERE room_nid = ? AND event_nid IN (${placeholderList(n)})`);
+const insertExtremities = new StatementsByCount((n) => `INSERT INTO forward_extremities (room_nid, event_nid) VALUES ${placeholderRows(n, 2)} ON CONFLICT DO NOTHING`);
+const selectTxn = new Statement<{ event_id: string }>(
+  `SELECT event_ids.event_id FROM event_txn_ids INNER JOIN event_ids ON event_ids.event_nid = event_txn_ids.event_nid
+   WHERE event_txn_ids.room_nid = ? AND event_txn_ids.user_id = ? AND event_txn_ids.device_id = ? AND event_txn_ids.txn_id = ?`,
+);
+const insertTxnRow = new Statement(`INSERT INTO event_txn_ids (room_nid, user_id, device_id, txn_id, event_nid, created_ts) VALUES (?, ?, ?, ?, ?, ?)`);
+const selectRedactions = new Statement<{ redaction_nid: number }>(`SELECT redaction_nid FROM redactions WHERE redacts_event_id = ?`);
+
+/** Pairs `first` with each of `others` (deduplicated), flattened for a multi-row VALUES. */
+function pairs(first: number, others: readonly number[]): { count: number; params: number[] } {
+  const unique = [...new Set(others)];
+  return { count: unique.length, params: unique.flatMap((other) => [first, other]) };
+}
 
 /** An event as stored, with its metadata. */
 export interface StoredEvent {
@@ -100,13 +128,7 @@ export class EventStore {
       else if (!missing.includes(id)) missing.push(id);
     }
     if (missing.length === 0) return out;
-    // One statement for new and known IDs alike: the no-op update makes a conflicting row return its number.
-    const rows = await executor
-      .insertInto("event_ids")
-      .values(missing.map((event_id) => ({ event_id })))
-      .onConflict((oc) => oc.column("event_id").doUpdateSet((eb) => ({ event_id: eb.ref("excluded.event_id") })))
-      .returning(["event_id", "event_nid"])
-      .execute();
+    const rows = await internIds.of(missing.length).all(this.db.dialect, executor, missing);
     const created = new Map<string, number>();
     for (const row of rows) {
       const nid = Number(row.event_nid);
@@ -162,47 +184,33 @@ export class EventStore {
   }
 
   async insertEvent(executor: Executor, row: NewEventRow): Promise<void> {
-    await executor
-      .insertInto("events")
-      .values({
-        event_nid: row.nid,
-        room_nid: row.roomNid,
-        stream_ordering: row.streamOrdering,
-        depth: row.depth,
-        type: row.type,
-        state_key_nid: row.stateKeyNid,
-        sender: row.sender,
-        origin_server_ts: row.originServerTs,
-        received_ts: row.receivedTs,
-        json: row.json,
-        outlier: row.outlier ? 1 : 0,
-        rejected_reason: row.rejectedReason,
-        soft_failed: row.softFailed ? 1 : 0,
-        state_snapshot_nid: row.stateSnapshotNid,
-        prev_state_event_nid: row.prevStateEventNid,
-        redacted_by_nid: null,
-        relates_to_id: row.relatesToId,
-        rel_type: row.relType,
-        thread_id: row.threadId,
-      })
-      .execute();
+    await insertEventRow.all(this.db.dialect, executor, [
+      row.nid,
+      row.roomNid,
+      row.streamOrdering,
+      row.depth,
+      row.type,
+      row.stateKeyNid,
+      row.sender,
+      row.originServerTs,
+      row.receivedTs,
+      row.json,
+      row.outlier ? 1 : 0,
+      row.rejectedReason,
+      row.softFailed ? 1 : 0,
+      row.stateSnapshotNid,
+      row.prevStateEventNid,
+      row.relatesToId,
+      row.relType,
+      row.threadId,
+    ]);
   }
 
   async insertEdges(executor: Executor, eventNid: number, prevNids: readonly number[], authNids: readonly number[]): Promise<void> {
-    if (prevNids.length > 0) {
-      await executor
-        .insertInto("event_edges")
-        .values([...new Set(prevNids)].map((prev) => ({ event_nid: eventNid, prev_event_nid: prev })))
-        .onConflict((oc) => oc.doNothing())
-        .execute();
-    }
-    if (authNids.length > 0) {
-      await executor
-        .insertInto("event_auth_edges")
-        .values([...new Set(authNids)].map((auth) => ({ event_nid: eventNid, auth_event_nid: auth })))
-        .onConflict((oc) => oc.doNothing())
-        .execute();
-    }
+    const prev = pairs(eventNid, prevNids);
+    if (prev.count > 0) await insertPrevEdges.of(prev.count).all(this.db.dialect, executor, prev.params);
+    const auth = pairs(eventNid, authNids);
+    if (auth.count > 0) await insertAuthEdges.of(auth.count).all(this.db.dialect, executor, auth.params);
   }
 
   /** Which of these events are stored (as full events, outliers included). */
@@ -285,36 +293,17 @@ export class EventStore {
 
   /** Replaces some forward extremities with new ones (an event's prev_events stop being extremities). */
   async updateForwardExtremities(executor: Executor, roomNid: number, remove: readonly number[], add: readonly number[]): Promise<void> {
-    if (remove.length > 0) {
-      await executor.deleteFrom("forward_extremities").where("room_nid", "=", roomNid).where("event_nid", "in", remove).execute();
-    }
-    if (add.length > 0) {
-      await executor
-        .insertInto("forward_extremities")
-        .values(add.map((event_nid) => ({ room_nid: roomNid, event_nid })))
-        .onConflict((oc) => oc.doNothing())
-        .execute();
-    }
+    if (remove.length > 0) await deleteExtremities.of(remove.length).all(this.db.dialect, executor, [roomNid, ...remove]);
+    const added = pairs(roomNid, add);
+    if (added.count > 0) await insertExtremities.of(added.count).all(this.db.dialect, executor, added.params);
   }
 
   async findTxn(roomNid: number, userId: string, deviceId: string, txnId: string): Promise<string | undefined> {
-    const row = await this.db.kysely
-      .selectFrom("event_txn_ids")
-      .innerJoin("event_ids", "event_ids.event_nid", "event_txn_ids.event_nid")
-      .select("event_ids.event_id")
-      .where("event_txn_ids.room_nid", "=", roomNid)
-      .where("user_id", "=", userId)
-      .where("device_id", "=", deviceId)
-      .where("txn_id", "=", txnId)
-      .executeTakeFirst();
-    return row?.event_id;
+    return (await selectTxn.first(this.db.dialect, this.db.kysely, [roomNid, userId, deviceId, txnId]))?.event_id;
   }
 
   async insertTxn(executor: Executor, roomNid: number, userId: string, deviceId: string, txnId: string, eventNid: number, now: number): Promise<void> {
-    await executor
-      .insertInto("event_txn_ids")
-      .values({ room_nid: roomNid, user_id: userId, device_id: deviceId, txn_id: txnId, event_nid: eventNid, created_ts: now })
-      .execute();
+    await insertTxnRow.all(this.db.dialect, executor, [roomNid, userId, deviceId, txnId, eventNid, now]);
   }
 
   /** The transaction ID an event was sent with, if it was sent by this device (for unsigned.transaction_id). */
@@ -340,7 +329,7 @@ export class EventStore {
 
   /** Redactions that target an event (received before or after it). */
   async redactionsOf(eventId: string, executor: Executor = this.db.kysely): Promise<number[]> {
-    const rows = await executor.selectFrom("redactions").select("redaction_nid").where("redacts_event_id", "=", eventId).execute();
+    const rows = await selectRedactions.all(this.db.dialect, executor, [eventId]);
     return rows.map((r) => Number(r.redaction_nid));
   }
 

@@ -18,11 +18,14 @@ export interface SearchRow {
   text: string;
 }
 
-/** Indexes events (replacing earlier rows of the same events). */
-export async function writeSearchRows(executor: QueryExecutorProvider, dialect: DialectName, rows: readonly SearchRow[]): Promise<void> {
+/**
+ * Indexes events. With `replace`, earlier rows of the same events go first; events persisted for the
+ * first time have none, and skipping the two deletes matters on the send path.
+ */
+export async function writeSearchRows(executor: QueryExecutorProvider, dialect: DialectName, rows: readonly SearchRow[], options: { replace?: boolean } = {}): Promise<void> {
   for (const row of rows) {
     const words = indexText(row.text);
-    await deleteSearchRow(executor, dialect, row.eventNid);
+    if (options.replace) await deleteSearchRow(executor, dialect, row.eventNid);
     if (words.length === 0) continue;
     if (dialect === "sqlite") {
       await sql`INSERT INTO event_search (event_nid, room_nid, sender, key, stream_ordering, origin_server_ts)

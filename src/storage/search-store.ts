@@ -81,7 +81,8 @@ export class SearchStore {
   private roomCondition(criteria: SearchCriteria): RawBuilder<unknown> {
     const ends = criteria.roomEnds ?? new Map<number, number>();
     const open = criteria.roomNids.filter((n) => !ends.has(n));
-    const parts = [...ends].map(([nid, end]) => sql`(s.room_nid = ${nid} AND s.stream_ordering <= ${end})`);
+    const bounded = [...ends].filter(([nid]) => criteria.roomNids.includes(nid));
+    const parts = bounded.map(([nid, end]) => sql`(s.room_nid = ${nid} AND s.stream_ordering <= ${end})`);
     if (open.length > 0) parts.unshift(sql`s.room_nid IN (${sql.join(open.map((n) => sql`${n}`))})`);
     return sql`(${sql.join(parts, sql` OR `)})`;
   }

@@ -130,6 +130,30 @@ describe(`rooms over HTTP on ${database}`, { skip: database === "postgres" && !(
     assert.equal(((event.body["unsigned"] as Record<string, { event_id?: string }>)["redacted_because"])?.event_id, redaction.body["event_id"]);
   });
 
+  it("shows a user their own leave and the rejection of their invite, but not what followed", async () => {
+    for (const visibility of ["joined", "shared"]) {
+      const { body: room } = await alice.post<{ room_id: string }>(`${V3}/createRoom`, {
+        invite: ["@bob:localhost"],
+        initial_state: [{ type: "m.room.history_visibility", state_key: "", content: { history_visibility: visibility } }],
+      });
+      const path = `${V3}/rooms/${encodeURIComponent(room.room_id)}`;
+      const rejected = await bob.post<{ event_id?: string }>(`${path}/leave`, {});
+      assert.equal(rejected.status, 200);
+      await alice.post(`${path}/invite`, { user_id: "@bob:localhost" });
+      await bob.post(`/_matrix/client/v3/join/${encodeURIComponent(room.room_id)}`, {});
+      await alice.put(`${path}/send/m.room.message/while-joined-${visibility}`, { msgtype: "m.text", body: "while bob was there" });
+      await bob.post(`${path}/leave`, {});
+      await alice.put(`${path}/send/m.room.message/after-${visibility}`, { msgtype: "m.text", body: "after bob left" });
+      const history = await bob.get<{ chunk: { type: string; state_key?: string; content: Record<string, unknown> }[] }>(`${path}/messages?dir=b&limit=50`);
+      assert.equal(history.status, 200, JSON.stringify(history.body));
+      const own = history.body.chunk.filter((e) => e.type === "m.room.member" && e.state_key === "@bob:localhost").map((e) => e.content["membership"]);
+      // His invites are not his to see under these visibilities (as Synapse); his leaves always are.
+      assert.deepEqual(own, ["leave", "join", "leave"], `${visibility}: bob sees his join and both leaves`);
+      const bodies = history.body.chunk.filter((e) => e.type === "m.room.message").map((e) => e.content["body"]);
+      assert.deepEqual(bodies, ["while bob was there"], `${visibility}: nothing after the leave`);
+    }
+  });
+
   it("answers bad room requests with spec errors", async () => {
     const badVersion = await alice.post(`${V3}/createRoom`, { room_version: "999" });
     assert.equal(badVersion.status, 400);

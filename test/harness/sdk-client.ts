@@ -145,10 +145,11 @@ export class SdkClient {
   }
 
   /**
-   * Resolves with the first non-undefined value of `check`, evaluated now, after every sync the client
+   * Resolves with the first value of `check` that is not undefined, null or false (the SDK's getters
+   * answer null for state they do not have yet), evaluated now, after every sync the client
    * processes and at short intervals (local echoes and pagination change state without a sync).
    */
-  waitFor<T>(description: string, check: () => T | undefined | false, options: WaitOptions = {}): Promise<T> {
+  waitFor<T>(description: string, check: () => T | undefined | null | false, options: WaitOptions = {}): Promise<T> {
     const timeoutMs = options.timeoutMs ?? 10_000;
     return new Promise((resolve, reject) => {
       const cleanup = (): void => {
@@ -157,7 +158,7 @@ export class SdkClient {
         this.client.off(ClientEvent.Sync, evaluate);
       };
       const evaluate = (): void => {
-        let value: T | undefined | false;
+        let value: T | undefined | null | false;
         try {
           value = check();
         } catch (error) {
@@ -165,7 +166,7 @@ export class SdkClient {
           reject(error as Error);
           return;
         }
-        if (value === undefined || value === false) return;
+        if (value === undefined || value === null || value === false) return;
         cleanup();
         resolve(value);
       };

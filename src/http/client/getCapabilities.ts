@@ -8,7 +8,7 @@ export const getCapabilities = defineRoute({
   paths: clientPaths("/capabilities"),
   auth: "user",
   allowGuests: true,
-  handle: ({ deps }) => ({
+  handle: ({ deps, requester }) => ({
     capabilities: {
       "m.change_password": { enabled: deps.config.password.enabled },
       "m.room_versions": {
@@ -21,6 +21,8 @@ export const getCapabilities = defineRoute({
       "m.3pid_changes": { enabled: false },
       "m.get_login_token": { enabled: true },
       "m.profile_fields": { enabled: true },
+      // Only server admins may lock and suspend; the spec asks to omit the capability for others.
+      ...(requester?.isAdmin ? { "m.account_moderation": { suspend: true, lock: true } } : {}),
     },
   }),
 });

@@ -76,7 +76,7 @@ export class AuthService {
   }
 
   /** Resolves an access token, or throws 401 M_UNKNOWN_TOKEN (soft_logout when merely expired). */
-  async authenticate(token: string, client: { ip: string; userAgent?: string | undefined }): Promise<Requester> {
+  async authenticate(token: string, client: { ip: string; userAgent?: string | undefined }, options: { allowLocked?: boolean } = {}): Promise<Requester> {
     const hash = hashToken(token);
     let entry = this.cache.get(hash);
     if (!entry) {
@@ -87,7 +87,8 @@ export class AuthService {
     if (entry.validUntilTs !== null && entry.validUntilTs <= now) {
       throw new MatrixError(401, "M_UNKNOWN_TOKEN", "Access token has expired", { soft_logout: true });
     }
-    if (entry.locked) throw new MatrixError(401, "M_USER_LOCKED", "This account has been locked", { soft_logout: true });
+    // A locked account may still log out (client-server API "Account locking").
+    if (entry.locked && !options.allowLocked) throw new MatrixError(401, "M_USER_LOCKED", "This account has been locked", { soft_logout: true });
     if (entry.refreshTokenId !== null && !entry.used) {
       // First use of a refreshed token: the refresh token that minted it (and its tokens) retire now.
       entry.used = true;
@@ -114,6 +115,7 @@ export class AuthService {
         tokenId: record.id,
         isGuest: user.isGuest,
         isAdmin: user.isAdmin,
+        isSuspended: user.suspended,
         ...(user.appserviceId ? { appserviceId: user.appserviceId } : {}),
       },
       validUntilTs: record.validUntilTs,
@@ -141,6 +143,10 @@ export class AuthService {
       if (!record) throw new MatrixError(401, "M_UNKNOWN_TOKEN", "Unknown refresh token", { soft_logout: false });
       if (record.expiryTs !== null && record.expiryTs <= now) {
         throw new MatrixError(401, "M_UNKNOWN_TOKEN", "Refresh token has expired", { soft_logout: false });
+      }
+      // A locked account gets no new access tokens until it is unlocked (client-server API "Account locking").
+      if ((await this.users.get(record.userId, tx.db))?.locked) {
+        throw new MatrixError(401, "M_USER_LOCKED", "This account has been locked", { soft_logout: true });
       }
       const next = await this.issueSession(tx.db, record.userId, record.deviceId, { refreshToken: true });
       const nextRecord = await this.tokens.findRefreshToken(tx.db, hashToken(next.refresh_token as string));

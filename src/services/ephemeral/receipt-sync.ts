@@ -47,8 +47,11 @@ export function receiptSyncContributor(store: ReceiptStore): SyncContributor {
 
 async function load(store: ReceiptStore, context: SyncContext): Promise<Map<string, ReceiptRow[]>> {
   const viewer = context.requester.userId;
+  const fromScratch = ephemeralFromScratch(context);
+  // Nothing was written between the two positions: no need to ask (most woken long-polls).
+  if (!fromScratch && context.since?.receipts === context.now.receipts) return new Map();
   const joined = new Set(context.joinedRoomIds);
-  const rows = ephemeralFromScratch(context)
+  const rows = fromScratch
     ? await store.inRooms(viewer, context.joinedRoomIds, context.now.receipts)
     : await store.changedBetween(viewer, (context.since as SyncContext["now"]).receipts, context.now.receipts);
   const byRoom = new Map<string, ReceiptRow[]>();

@@ -20,6 +20,8 @@ export function presenceSyncContributor(presence: PresenceService, store: Presen
       const filter = context.filter.presence;
       if (filter?.limit === 0) return;
       const initial = context.since === undefined;
+      // Nothing was written between the token and now: no need to ask (most woken long-polls).
+      if (!initial && context.since?.presence === context.now.presence) return;
       const rows = await store.visibleTo(context.requester.userId, context.since?.presence, context.now.presence);
       const now = clock.now();
       for (const row of rows) {

@@ -19,6 +19,8 @@ export function pushRulesSyncContributor(rules: PushRuleService, store: PushRule
       if (!eventMatchesFilter(typesOnly, { type: PUSH_RULES_TYPE, sender: "" })) return;
       const userId = context.requester.userId;
       const since = context.fullState ? undefined : context.since?.account_data;
+      // Nothing was written between the token and now: no need to ask (most woken long-polls).
+      if (since !== undefined && since === context.now.account_data) return;
       if (since !== undefined && !(await store.changedBetween(userId, since, context.now.account_data))) return;
       response.account_data.events.push({ type: PUSH_RULES_TYPE, content: { global: await rules.ruleset(userId) } });
     },

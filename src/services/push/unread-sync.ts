@@ -5,7 +5,6 @@
  * because the user's own read receipt moved is sent even without new events.
  */
 import type { PushActionStore } from "../../storage/push-action-store.js";
-import type { RoomStore } from "../../storage/room-store.js";
 import type { JoinedRoomSync, SyncContext, SyncContributor } from "../sync/sync-types.js";
 import { MAIN_THREAD } from "./push-evaluation-hook.js";
 import { ReadPositions } from "./read-positions.js";
@@ -18,16 +17,17 @@ interface PerSync {
 
 const toClient = (count: UnreadCount | undefined) => ({ notification_count: count?.notifications ?? 0, highlight_count: count?.highlights ?? 0 });
 
-export function unreadSyncContributor(store: PushActionStore, rooms: RoomStore): SyncContributor {
+export function unreadSyncContributor(store: PushActionStore): SyncContributor {
   // The user's read positions and room numbers, read once per sync computation.
   const loaded = new WeakMap<SyncContext, Promise<PerSync>>();
   const perSync = (context: SyncContext): Promise<PerSync> => {
     let pending = loaded.get(context);
     if (!pending) {
       const userId = context.requester.userId;
-      pending = Promise.all([ReadPositions.load(store, userId), rooms.membershipsOf(userId)]).then(([positions, memberships]) => ({
+      // The sync computation already holds the memberships: no need to read them again.
+      pending = ReadPositions.load(store, userId).then((positions) => ({
         positions,
-        roomNids: new Map(memberships.map((m) => [m.roomId, m.roomNid])),
+        roomNids: new Map(context.memberships.map((m) => [m.roomId, m.roomNid])),
       }));
       loaded.set(context, pending);
     }
@@ -36,6 +36,8 @@ export function unreadSyncContributor(store: PushActionStore, rooms: RoomStore):
   return {
     async roomsWithChanges(context: SyncContext) {
       if (!context.since) return [];
+      // No receipt was written between the token and now: no need to ask (most woken long-polls).
+      if (context.since.receipts === context.now.receipts) return [];
       return store.roomsWithNewReceipts(context.requester.userId, context.since.receipts, context.now.receipts);
     },
     async joinedRoom(context: SyncContext, roomId: string, room: JoinedRoomSync) {

@@ -39,6 +39,9 @@ const COPIED_TYPES = [
 ];
 
 export class RoomUpgradeService {
+  /** The upgrade running per room in this process, and who asked for it. */
+  private readonly running = new Map<string, { userId: string; result: Promise<{ replacement_room: string }> }>();
+
   constructor(
     private readonly createRoom: CreateRoomService,
     private readonly sender: EventSender,
@@ -50,8 +53,28 @@ export class RoomUpgradeService {
     private readonly serverName: string,
   ) {}
 
-  /** Upgrades `roomId` to `newVersionId`; returns the replacement room's ID. */
+  /**
+   * Upgrades `roomId` to `newVersionId`; returns the replacement room's ID. A request made while the
+   * same user's upgrade of the room is still running (a client retrying a slow upgrade) gets that
+   * upgrade's answer instead of a second replacement room; other users' upgrades wait their turn (as
+   * Synapse). Only requests reaching this process are merged.
+   */
   async upgrade(userId: string, roomId: string, newVersionId: string, additionalCreators: readonly string[] = []): Promise<{ replacement_room: string }> {
+    const running = this.running.get(roomId);
+    if (running?.userId === userId) return running.result;
+    const result = (async () => {
+      if (running) await running.result.catch(() => undefined);
+      return this.upgradeNow(userId, roomId, newVersionId, additionalCreators);
+    })();
+    this.running.set(roomId, { userId, result });
+    try {
+      return await result;
+    } finally {
+      if (this.running.get(roomId)?.result === result) this.running.delete(roomId);
+    }
+  }
+
+  private async upgradeNow(userId: string, roomId: string, newVersionId: string, additionalCreators: readonly string[]): Promise<{ replacement_room: string }> {
     const newVersion = findRoomVersion(newVersionId);
     if (!newVersion) throw new MatrixError(400, "M_UNSUPPORTED_ROOM_VERSION", "This server does not support that room version");
     for (const id of additionalCreators) {

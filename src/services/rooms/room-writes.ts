@@ -11,6 +11,7 @@ import type { CurrentStateCache, RoomHead } from "./current-state.js";
 import type { EventSender } from "./event-sender.js";
 import { relationOf } from "./room-event-view.js";
 import type { RoomStateReader } from "./room-state-reader.js";
+import { refuseIfSuspended } from "../accounts/suspension.js";
 
 export class RoomWrites {
   /** Sends with a transaction ID that are being processed, by room, user, device and transaction ID. */
@@ -89,11 +90,14 @@ export class RoomWrites {
       if (typeof redacts !== "string") throw new MatrixError(400, "M_BAD_JSON", "m.room.redaction needs redacts");
       return this.redact(roomId, requester, redacts, content, txnId);
     }
+    refuseIfSuspended(requester);
     await this.cache.head(roomId);
     return this.sendOnce(roomId, requester, txnId, { type, content });
   }
 
   async sendState(roomId: string, requester: Requester, type: string, stateKey: string, content: JsonObject): Promise<{ event_id: string }> {
+    // A suspended user may still leave by setting their own membership (spec: leaving is allowed).
+    if (!(type === "m.room.member" && stateKey === requester.userId && content["membership"] === "leave")) refuseIfSuspended(requester);
     await this.cache.head(roomId);
     // A state key that starts with @ belongs to that user (auth rules), checked there.
     return this.sendOnce(roomId, requester, undefined, { type, content, stateKey }, async (head) => {
@@ -134,6 +138,7 @@ export class RoomWrites {
       const target = await this.events.getById(eventId);
       if (!target || target.roomNid !== head.room.roomNid) return; // redacting unknown events is allowed (spec)
       if (target.pdu.sender === requester.userId) return;
+      refuseIfSuspended(requester);
       const levels = await this.reader.powerLevels(head);
       if ((await this.reader.userPower(head, requester.userId)) < levels.redact) {
         throw new MatrixError(403, "M_FORBIDDEN", "You cannot redact other users' events");

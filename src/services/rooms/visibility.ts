@@ -61,7 +61,18 @@ export class VisibilityService {
         snapshots.set(event.stateSnapshotNid, atEvent);
       }
       let visibility = atEvent.visibility;
-      const membership = atEvent.membership;
+      let membership = atEvent.membership;
+      if (event.pdu.type === "m.room.member" && event.pdu.state_key === userId) {
+        // As Synapse: the user's own membership event counts with the more joined of the membership it
+        // sets and the one before it, and leaving after a join or an invite is always visible (otherwise
+        // a user would not see the room go when they leave or reject an invite).
+        const before = await this.previousMembership(event);
+        if (membership === "leave" && (before === "join" || before === "invite")) {
+          out.push(event);
+          continue;
+        }
+        if (rank(before) < rank(membership)) membership = before;
+      }
       // The snapshot is the state after the event; for a state event, judge by the state before it,
       // except the user's own membership event, which is judged by the membership it sets.
       const pdu = event.pdu;
@@ -78,6 +89,13 @@ export class VisibilityService {
     return kept;
   }
 
+  private async previousMembership(event: StoredEvent): Promise<string | undefined> {
+    if (event.prevStateEventNid === null) return undefined;
+    const previous = (await this.events.getByNids([event.prevStateEventNid])).get(event.prevStateEventNid);
+    const membership = previous?.pdu.content["membership"];
+    return typeof membership === "string" ? membership : undefined;
+  }
+
   private visible(visibility: HistoryVisibility, membershipAtEvent: string | undefined, currentMembership: string | undefined): boolean {
     if (visibility === "world_readable") return true;
     if (membershipAtEvent === "join") return true;
@@ -90,4 +108,12 @@ export class VisibilityService {
         return currentMembership === "join";
     }
   }
+}
+
+/** From most to least joined, as Synapse orders memberships when judging a user's own membership event. */
+const MEMBERSHIP_PRIORITY = ["join", "invite", "knock", "leave", "ban"];
+
+function rank(membership: string | undefined): number {
+  const index = membership === undefined ? -1 : MEMBERSHIP_PRIORITY.indexOf(membership);
+  return index === -1 ? MEMBERSHIP_PRIORITY.indexOf("leave") : index;
 }

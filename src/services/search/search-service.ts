@@ -51,7 +51,8 @@ export class SearchService {
     const groupKeys = new Set((criteria.groupings?.group_by ?? []).map((g) => g.key));
     const query = parseSearchTerm(criteria.search_term);
 
-    // Rooms the user is or was in; a left room's events after the leave are hidden by visibility.
+    // Rooms the user is or was in; a left room is searched only up to the leave (nor counted beyond
+    // it), and history visibility applies to every match on top.
     const memberships = new Map<number, { roomId: string; membership: string }>();
     const roomEnds = new Map<number, number>();
     for (const m of await this.rooms.membershipsOf(viewer.userId)) {

@@ -11,7 +11,11 @@ import type { CurrentStateCache } from "../rooms/current-state.js";
 import type { ClientEvent, EventFormatter } from "../rooms/event-formatter.js";
 import type { RoomReads } from "../rooms/room-reads.js";
 import type { VisibilityService } from "../rooms/visibility.js";
+import type { Clock } from "../clock.js";
 import { eventMatchesFilter, type RoomEventFilter } from "./filter.js";
+import { LazyMembersSent } from "./lazy-members.js";
+import type { PositionMemo } from "./position-memo.js";
+import { SharedFormatting } from "./shared-formatting.js";
 import type { JoinedRoomSync, LeftRoomSync, SyncContext, Timeline } from "./sync-types.js";
 import { encodeSyncToken, encodeTopologicalToken } from "./tokens.js";
 
@@ -29,6 +33,9 @@ const STRIPPED_STATE_TYPES = new Set([
 const DEFAULT_TIMELINE_LIMIT = 10;
 
 export class SyncRooms {
+  private readonly shared: SharedFormatting;
+  private readonly lazyMembers = new LazyMembersSent();
+
   constructor(
     private readonly events: EventStore,
     private readonly states: StateStore,
@@ -37,7 +44,19 @@ export class SyncRooms {
     private readonly reads: RoomReads,
     private readonly formatter: EventFormatter,
     private readonly visibility: VisibilityService,
-  ) {}
+    private readonly memo: PositionMemo,
+    clock: Clock,
+  ) {
+    this.shared = new SharedFormatting(formatter, memo, clock);
+  }
+
+  /** Called once per response before its rooms: an initial sync starts the device's lazy-loading over. */
+  beginResponse(context: SyncContext): void {
+    const filter = context.filter.room?.state;
+    if (context.since === undefined && filter?.lazy_load_members && !filter.include_redundant_members) {
+      this.lazyMembers.reset(context.requester.userId, context.requester.deviceId);
+    }
+  }
 
   /** A joined room's entry; undefined when an incremental sync has nothing new for it. */
   async joinedRoom(context: SyncContext, membership: MembershipRecord, force: boolean): Promise<JoinedRoomSync | undefined> {
@@ -49,16 +68,46 @@ export class SyncRooms {
 
     const viewer = { userId: context.requester.userId, deviceId: context.requester.deviceId };
     const filter = context.filter.room?.state;
-    const stateIds = await this.stateAtTimelineStart(membership.roomNid, timeline.stored, initial ? undefined : since, timeline.limited);
-    let stateEvents = [...(await this.events.getByIds([...stateIds])).values()];
     const lazy = filter?.lazy_load_members ?? false;
-    if (lazy) {
-      const senders = new Set(timeline.stored.map((e) => e.pdu.sender));
-      senders.add(context.requester.userId);
-      stateEvents = stateEvents.filter((e) => e.pdu.type !== "m.room.member" || senders.has(e.pdu.state_key as string));
+    const wantsState = initial || timeline.limited;
+    // Lazy-loading: the member events of the timeline's senders, except those whose membership the
+    // timeline itself carries first (as Synapse); on an initial sync, the user's own as well.
+    const lazySenders = lazy ? timelineSendersNeedingMembers(timeline.stored) : new Set<string>();
+    if (lazy && initial) lazySenders.add(context.requester.userId);
+    // The whole state at the timeline's start when state is sent; otherwise only the senders' members.
+    const atStart = wantsState
+      ? await this.stateMapAtTimelineStart(membership.roomNid, timeline.stored)
+      : lazySenders.size > 0
+        ? await this.membersAtTimelineStart(membership.roomNid, timeline.stored, lazySenders)
+        : undefined;
+    const stateIds = wantsState && atStart ? await this.stateToSend(membership.roomNid, atStart, timeline.stored, initial ? undefined : since) : new Set<string>();
+    if (lazy && atStart) {
+      // Of the full state or the delta, member events only for those senders; and the senders'
+      // member events at the timeline's start even when unchanged (an incremental sync too), since
+      // the client may never have been sent them.
+      for (const [key, id] of atStart) {
+        if (!stateIds.has(id)) continue;
+        const [type, member] = splitStateKey(key);
+        if (type === "m.room.member" && !lazySenders.has(member)) stateIds.delete(id);
+      }
+      for (const sender of lazySenders) {
+        const id = atStart.get(stateKey("m.room.member", sender));
+        if (id !== undefined) stateIds.add(id);
+      }
+    }
+    let stateEvents = stateIds.size > 0 ? [...(await this.events.getByIds([...stateIds])).values()] : [];
+    const dedupe = lazy && !(filter?.include_redundant_members ?? false);
+    if (dedupe && context.since !== undefined) {
+      stateEvents = stateEvents.filter(
+        (e) => e.pdu.type !== "m.room.member" || !this.lazyMembers.alreadySent(viewer.userId, viewer.deviceId, membership.roomId, e.pdu.state_key as string, e.eventId),
+      );
     }
     stateEvents = stateEvents.filter((e) => eventMatchesFilter(filter, { type: e.pdu.type, sender: e.pdu.sender, content: e.pdu.content }));
-    const stateOut = await this.formatter.format(stateEvents, { viewer, omitRoomId: true, bundle: false });
+    const stateOut = await this.shared.format(stateEvents, viewer, false);
+    if (dedupe) {
+      const sent = [...stateEvents, ...timeline.stored].filter((e) => e.pdu.type === "m.room.member").map((e) => [e.pdu.state_key as string, e.eventId] as const);
+      this.lazyMembers.record(viewer.userId, viewer.deviceId, membership.roomId, sent);
+    }
 
     const room: JoinedRoomSync = {
       timeline: timeline.timeline,
@@ -80,7 +129,10 @@ export class SyncRooms {
     // History up to and including the leave; state as it was then.
     const since = context.since?.events ?? 0;
     const timeline = await this.timeline(context, membership, since, membership.streamOrdering);
-    const stateIds = await this.stateAtTimelineStart(membership.roomNid, timeline.stored, context.since ? since : undefined, timeline.limited);
+    const wantsState = context.since === undefined || timeline.limited;
+    const stateIds = wantsState
+      ? await this.stateToSend(membership.roomNid, await this.stateMapAtTimelineStart(membership.roomNid, timeline.stored), timeline.stored, context.since ? since : undefined)
+      : new Set<string>();
     const viewer = { userId: context.requester.userId, deviceId: context.requester.deviceId };
     const state = await this.formatter.format([...(await this.events.getByIds([...stateIds])).values()], { viewer, omitRoomId: true, bundle: false });
     return { timeline: timeline.timeline, state: { events: state }, account_data: { events: [] } };
@@ -115,14 +167,11 @@ export class SyncRooms {
   ): Promise<{ timeline: Timeline; stored: StoredEvent[]; limited: boolean }> {
     const filter: RoomEventFilter | undefined = context.filter.room?.timeline;
     const limit = Math.min(filter?.limit ?? DEFAULT_TIMELINE_LIMIT, 1000);
-    const fetched = limit > 0 ? await this.events.roomEventsByStream(membership.roomNid, after, upTo, limit + 1) : [];
-    const hasMore = fetched.length > limit || (limit === 0 && (await this.events.roomEventsByStream(membership.roomNid, after, upTo, 1)).length > 0);
-    const newestFirst = fetched.slice(0, limit);
-    const chronological = newestFirst.reverse();
+    const { chronological, hasMore } = await this.recentEvents(membership.roomNid, after, upTo, limit);
     const visible = await this.visibility.filter(context.requester.userId, chronological, membership.membership);
     const stored = visible.filter((e) => eventMatchesFilter(filter, { type: e.pdu.type, sender: e.pdu.sender, content: e.pdu.content }));
     const viewer = { userId: context.requester.userId, deviceId: context.requester.deviceId };
-    const events = await this.formatter.format(stored, { viewer, omitRoomId: true });
+    const events = await this.shared.format(stored, viewer, true);
     const first = chronological[0];
     const prevBatch = first
       ? encodeTopologicalToken({ depth: first.depth, stream: first.streamOrdering as number })
@@ -131,16 +180,23 @@ export class SyncRooms {
   }
 
   /**
-   * The state to send with a timeline: for an initial sync (since undefined) the full state at the
-   * timeline's start; for an incremental, limited timeline the keys that changed between `since` and
-   * the timeline's start; otherwise nothing (the timeline carries the changes).
+   * A room's newest `limit` events in (after, upTo], oldest first, and whether there were more. Every
+   * member woken by the same event asks the same; one read answers them all. Callers must not modify
+   * the list.
    */
-  private async stateAtTimelineStart(roomNid: number, timeline: readonly StoredEvent[], since: number | undefined, limited: boolean): Promise<Set<string>> {
-    if (since !== undefined && !limited) return new Set();
+  private recentEvents(roomNid: number, after: number, upTo: number, limit: number): Promise<{ chronological: readonly StoredEvent[]; hasMore: boolean }> {
+    return this.memo.get(`recent:${roomNid}:${after}:${upTo}:${limit}`, async () => {
+      const fetched = limit > 0 ? await this.events.roomEventsByStream(roomNid, after, upTo, limit + 1) : [];
+      const hasMore = fetched.length > limit || (limit === 0 && (await this.events.roomEventsByStream(roomNid, after, upTo, 1)).length > 0);
+      return { chronological: fetched.slice(0, limit).reverse(), hasMore };
+    });
+  }
+
+  /** The room's state (key -> event ID) just before the timeline's first event, or now if it is empty. */
+  private async stateMapAtTimelineStart(roomNid: number, timeline: readonly StoredEvent[]): Promise<Map<string, string>> {
     const first = timeline[0];
-    let state: Map<string, string>;
     if (first && first.stateSnapshotNid !== null) {
-      state = await this.reads.snapshotAsIds(first.stateSnapshotNid);
+      const state = new Map(await this.reads.snapshotAsIds(first.stateSnapshotNid));
       if (typeof first.pdu.state_key === "string") {
         // The snapshot is the state after the first event: step back over its own change.
         const key = stateKey(first.pdu.type, first.pdu.state_key);
@@ -148,11 +204,55 @@ export class SyncRooms {
         if (prev) state.set(key, prev);
         else state.delete(key);
       }
-    } else {
-      const room = await this.rooms.getByNid(roomNid);
-      state = room ? new Map((await this.cache.head(room.roomId)).state) : new Map();
+      return state;
     }
+    const room = await this.rooms.getByNid(roomNid);
+    return room ? new Map((await this.cache.head(room.roomId)).state) : new Map();
+  }
+
+  /**
+   * Only the member events of `members` (state key -> event ID) just before the timeline's first
+   * event: what an incremental lazy-loading sync needs, without building a large room's whole state.
+   */
+  private async membersAtTimelineStart(roomNid: number, timeline: readonly StoredEvent[], members: ReadonlySet<string>): Promise<Map<string, string>> {
+    const first = timeline[0];
+    const keys = [...members].map((m) => stateKey("m.room.member", m));
+    if (!first || first.stateSnapshotNid === null) {
+      const whole = await this.stateMapAtTimelineStart(roomNid, timeline);
+      return new Map(keys.filter((k) => whole.has(k)).map((k) => [k, whole.get(k) as string]));
+    }
+    const [keyNids, snapshot] = await Promise.all([this.states.stateKeyNids(keys), this.states.loadSnapshot(first.stateSnapshotNid)]);
+    const eventNids = new Map<string, number>();
+    for (const key of keys) {
+      const keyNid = keyNids.get(key);
+      const eventNid = keyNid !== undefined ? snapshot.get(keyNid) : undefined;
+      if (eventNid !== undefined) eventNids.set(key, eventNid);
+    }
+    if (typeof first.pdu.state_key === "string") {
+      // The snapshot is the state after the first event: step back over its own change.
+      const key = stateKey(first.pdu.type, first.pdu.state_key);
+      if (eventNids.has(key)) {
+        if (first.prevStateEventNid !== null) eventNids.set(key, first.prevStateEventNid);
+        else eventNids.delete(key);
+      }
+    }
+    const ids = await this.events.eventIdsOf([...eventNids.values()]);
+    const out = new Map<string, string>();
+    for (const [key, nid] of eventNids) {
+      const id = ids.get(nid);
+      if (id !== undefined) out.set(key, id);
+    }
+    return out;
+  }
+
+  /**
+   * The state to send with a timeline, from the state at its start: for an initial sync (since
+   * undefined) all of it; for an incremental, limited timeline the keys that changed between `since`
+   * and the timeline's start. (An unlimited incremental timeline carries the changes itself.)
+   */
+  private async stateToSend(roomNid: number, state: ReadonlyMap<string, string>, timeline: readonly StoredEvent[], since: number | undefined): Promise<Set<string>> {
     if (since === undefined) return new Set(state.values());
+    const first = timeline[0];
     const changed = await this.rooms.stateKeysChangedBetween(roomNid, since, first?.streamOrdering ?? Number.MAX_SAFE_INTEGER);
     const keys = await this.states.stateKeysOf(changed);
     const out = new Set<string>();
@@ -162,4 +262,15 @@ export class SyncRooms {
     }
     return out;
   }
+}
+
+/** Senders of the timeline whose membership is not already given by an earlier timeline event. */
+function timelineSendersNeedingMembers(timeline: readonly StoredEvent[]): Set<string> {
+  const senders = new Set<string>();
+  const inTimeline = new Set<string>();
+  for (const event of timeline) {
+    if (!inTimeline.has(event.pdu.sender)) senders.add(event.pdu.sender);
+    if (event.pdu.type === "m.room.member" && typeof event.pdu.state_key === "string") inTimeline.add(event.pdu.state_key);
+  }
+  return senders;
 }

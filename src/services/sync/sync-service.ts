@@ -4,10 +4,14 @@
  * reports complete, so a token never skips an event that was still being written.
  */
 import type { Notifier, StreamPositions } from "../../notifier/notifier.js";
-import type { RoomStore } from "../../storage/room-store.js";
+import type { EventStore } from "../../storage/event-store.js";
+import type { MembershipRecord, RoomStore } from "../../storage/room-store.js";
+import type { SyncStore } from "../../storage/sync-store.js";
 import type { Requester } from "../accounts/requester.js";
 import type { SyncFilter } from "./filter.js";
 import { roomMatchesFilter } from "./filter.js";
+import type { PositionMemo } from "./position-memo.js";
+import { SyncMemberships } from "./sync-memberships.js";
 import type { SyncRooms } from "./sync-rooms.js";
 import { emptyResponse, hasUpdates, type SyncContext, type SyncContributor, type SyncResponse } from "./sync-types.js";
 import { decodeSyncToken, encodeSyncToken } from "./tokens.js";
@@ -20,14 +24,26 @@ export interface SyncRequest {
   setPresence?: string | undefined;
 }
 
+/**
+ * Past this many events since the token, which rooms changed is asked of the user's rooms only (a
+ * scan of everything written in the range would cost more); below it, of the range, shared by all.
+ */
+const SHARED_CHANGE_SCAN_MAX = 5_000;
+
 export class SyncService {
   private readonly contributors: SyncContributor[] = [];
+  private readonly memberships: SyncMemberships;
 
   constructor(
     private readonly notifier: Notifier,
-    private readonly rooms: RoomStore,
+    rooms: RoomStore,
     private readonly syncRooms: SyncRooms,
-  ) {}
+    private readonly events: EventStore,
+    private readonly syncStore: SyncStore,
+    private readonly memo: PositionMemo,
+  ) {
+    this.memberships = new SyncMemberships(rooms, notifier);
+  }
 
   addContributor(contributor: SyncContributor): void {
     this.contributors.push(contributor);
@@ -51,7 +67,7 @@ export class SyncService {
       if (!since || request.fullState || hasUpdates(response)) return response;
       const remaining = deadline - Date.now();
       if (remaining <= 0 || signal.aborted) return response;
-      const joined = (await this.rooms.membershipsOf(requester.userId)).filter((m) => m.membership === "join").map((m) => m.roomId);
+      const joined = (await this.memberships.of(requester.userId)).filter((m) => m.membership === "join").map((m) => m.roomId);
       // Anything notified after `now` wakes us; re-check first in case it happened while computing.
       if (samePositions(this.notifier.positions(), now)) {
         await this.notifier.wait(requester.userId, joined, remaining, signal);
@@ -61,13 +77,16 @@ export class SyncService {
 
   private async compute(requester: Requester, since: StreamPositions | undefined, now: StreamPositions, request: SyncRequest): Promise<SyncResponse> {
     const response = emptyResponse(encodeSyncToken(now));
-    const memberships = await this.rooms.membershipsOf(requester.userId);
+    const memberships = await this.memberships.of(requester.userId);
     const roomFilter = request.filter.room;
     const joinedRoomIds = memberships.filter((m) => m.membership === "join").map((m) => m.roomId);
-    const context: SyncContext = { requester, since, now, filter: request.filter, fullState: request.fullState, joinedRoomIds };
+    const context: SyncContext = { requester, since, now, filter: request.filter, fullState: request.fullState, joinedRoomIds, memberships };
+    this.syncRooms.beginResponse(context);
 
     const forced = new Set<string>();
     if (since) for (const c of this.contributors) for (const roomId of (await c.roomsWithChanges?.(context)) ?? []) forced.add(roomId);
+    // An incremental sync reads only the rooms that have new events (or something forced above).
+    const withEvents = since && !request.fullState ? await this.roomsWithEvents(memberships, since.events, now.events) : undefined;
 
     for (const membership of memberships) {
       if (!roomMatchesFilter(roomFilter, membership.roomId)) continue;
@@ -75,7 +94,10 @@ export class SyncService {
       if (membership.streamOrdering > now.events) continue; // written after `now`: the next sync has it
       switch (membership.membership) {
         case "join": {
-          const room = await this.syncRooms.joinedRoom(context, membership, forced.has(membership.roomId));
+          const force = forced.has(membership.roomId);
+          // Without new events, a room is in an incremental response only if newly joined or forced.
+          if (withEvents && !changedSince && !force && !withEvents.has(membership.roomNid)) break;
+          const room = await this.syncRooms.joinedRoom(context, membership, force);
           if (!room) break;
           for (const c of this.contributors) await c.joinedRoom?.(context, membership.roomId, room);
           response.rooms.join[membership.roomId] = room;
@@ -98,6 +120,17 @@ export class SyncService {
     }
     for (const c of this.contributors) await c.global?.(context, response);
     return response;
+  }
+
+  /** Which of the user's joined rooms have events in (after, upTo]. */
+  private async roomsWithEvents(memberships: readonly MembershipRecord[], after: number, upTo: number): Promise<ReadonlySet<number>> {
+    if (after >= upTo) return new Set();
+    if (upTo - after <= SHARED_CHANGE_SCAN_MAX) {
+      // Everyone syncing from the same token asks the same: one scan of the range serves them all.
+      return this.memo.get(`rooms-with-events:${after}:${upTo}`, () => this.syncStore.roomsWithEventsBetween(after, upTo));
+    }
+    const joined = memberships.filter((m) => m.membership === "join").map((m) => m.roomNid);
+    return joined.length === 0 ? new Set() : this.events.roomsWithEventsBetween(joined, after, upTo);
   }
 }
 

@@ -1,5 +1,6 @@
 /** The /sync response (client-server API "Syncing") and the extension points other areas fill. */
 import type { StreamPositions } from "../../notifier/notifier.js";
+import type { MembershipRecord } from "../../storage/room-store.js";
 import type { Requester } from "../accounts/requester.js";
 import type { ClientEvent } from "../rooms/event-formatter.js";
 import type { SyncFilter } from "./filter.js";
@@ -52,6 +53,8 @@ export interface SyncContext {
   readonly fullState: boolean;
   /** Rooms the user is joined to now. */
   readonly joinedRoomIds: readonly string[];
+  /** Every membership of the user (any kind), as read for this computation; not to be modified. */
+  readonly memberships: readonly MembershipRecord[];
 }
 
 /**

@@ -21,6 +21,11 @@ function after(context: SyncContext): number | undefined {
   return context.fullState ? undefined : context.since?.account_data;
 }
 
+/** Nothing was written between the token and now: no need to ask (most woken long-polls). */
+function unchanged(context: SyncContext): boolean {
+  return after(context) === context.now.account_data;
+}
+
 function toEvents(records: readonly AccountDataRecord[], filter: EventFilter | undefined): AccountDataEvent[] {
   const f = typesOnly(filter);
   return records.filter((r) => eventMatchesFilter(f, { type: r.type, sender: "" })).map((r) => ({ type: r.type, content: r.content }));
@@ -34,6 +39,7 @@ export class AccountDataSync implements SyncContributor {
 
   private byRoom(context: SyncContext): Promise<Map<string, AccountDataRecord[]>> {
     let pending = this.roomChanges.get(context);
+    if (!pending && unchanged(context)) pending = Promise.resolve(new Map());
     if (!pending) {
       pending = this.store.changes(context.requester.userId, "rooms", after(context), context.now.account_data).then((records) => {
         const map = new Map<string, AccountDataRecord[]>();
@@ -60,7 +66,7 @@ export class AccountDataSync implements SyncContributor {
 
   async global(context: SyncContext, response: SyncResponse): Promise<void> {
     const userId = context.requester.userId;
-    const global = await this.store.changes(userId, "global", after(context), context.now.account_data);
+    const global = unchanged(context) ? [] : await this.store.changes(userId, "global", after(context), context.now.account_data);
     response.account_data.events.push(...toEvents(global, context.filter.account_data));
     const byRoom = await this.byRoom(context);
     for (const [roomId, left] of Object.entries(response.rooms.leave)) {

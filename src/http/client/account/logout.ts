@@ -7,6 +7,7 @@ export const logout = defineRoute({
   paths: clientPaths("/logout"),
   auth: "user",
   allowGuests: true,
+  allowLocked: true,
   async handle({ deps, requester }) {
     await deps.accounts.logout(requester!);
     return {};
@@ -19,6 +20,7 @@ export const logoutAll = defineRoute({
   paths: clientPaths("/logout/all"),
   auth: "user",
   allowGuests: true,
+  allowLocked: true,
   async handle({ deps, requester }) {
     await deps.accounts.logoutAll(requester!.userId);
     return {};

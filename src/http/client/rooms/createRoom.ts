@@ -1,5 +1,6 @@
 /** POST /_matrix/client/v3/createRoom — client-server API "Creation". */
 import { z } from "zod";
+import { refuseIfSuspended } from "../../../services/accounts/suspension.js";
 import { clientPaths, defineRoute } from "../../route.js";
 
 const jsonObject = z.record(z.string(), z.unknown());
@@ -25,6 +26,7 @@ export const createRoom = defineRoute({
     power_level_content_override: jsonObject.optional(),
   }),
   async handle({ deps, body, requester }) {
+    refuseIfSuspended(requester);
     const { invite_3pid: _thirdParty, ...request } = body;
     return deps.createRoom.createRoom(requester!.userId, request as Parameters<typeof deps.createRoom.createRoom>[1]);
   },

@@ -4,6 +4,7 @@
  * GET /joined_rooms.
  */
 import { z } from "zod";
+import { refuseIfSuspended } from "../../../services/accounts/suspension.js";
 import { clientPaths, defineRoute } from "../../route.js";
 
 const reason = z.object({ reason: z.string().optional() }).passthrough();
@@ -16,7 +17,10 @@ export const joinRoom = defineRoute({
   auth: "user",
   rateLimit: "message",
   body: reason,
-  handle: ({ deps, params, body, requester }) => deps.membership.join(params["roomIdOrAlias"] as string, requester!.userId, { reason: body.reason }),
+  handle: ({ deps, params, body, requester }) => {
+    refuseIfSuspended(requester);
+    return deps.membership.join(params["roomIdOrAlias"] as string, requester!.userId, { reason: body.reason });
+  },
 });
 
 export const knockRoom = defineRoute({
@@ -26,7 +30,10 @@ export const knockRoom = defineRoute({
   auth: "user",
   rateLimit: "message",
   body: reason,
-  handle: ({ deps, params, body, requester }) => deps.membership.knock(params["roomIdOrAlias"] as string, requester!.userId, { reason: body.reason }),
+  handle: ({ deps, params, body, requester }) => {
+    refuseIfSuspended(requester);
+    return deps.membership.knock(params["roomIdOrAlias"] as string, requester!.userId, { reason: body.reason });
+  },
 });
 
 export const inviteUser = defineRoute({
@@ -37,6 +44,7 @@ export const inviteUser = defineRoute({
   rateLimit: "message",
   body: withTarget,
   async handle({ deps, params, body, requester }) {
+    refuseIfSuspended(requester);
     await deps.membership.invite(params["roomId"] as string, requester!.userId, body.user_id, { reason: body.reason });
     return {};
   },
