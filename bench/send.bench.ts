@@ -3,16 +3,18 @@
  * room (rate, p50, p99), and 50 clients at once in 50 rooms and in one shared room; on SQLite and on
  * PostgreSQL. Prints the server's RSS after start and after the runs.
  */
-import { api, percentile, postgresAvailable, registerBenchUser, startBenchServer } from "./harness/server-process.js";
+import { api, type BenchServer, percentile, postgresAvailable, registerBenchUser, startBenchServer } from "./harness/server-process.js";
 
 const SEQUENTIAL = Number(process.env["BENCH_SEQUENTIAL"] ?? 2000);
 const CONCURRENT_CLIENTS = 50;
 const PER_CLIENT = Number(process.env["BENCH_PER_CLIENT"] ?? 60);
 
-async function sequential(url: string, token: string, roomId: string): Promise<void> {
+async function sequential(server: BenchServer, token: string, roomId: string): Promise<void> {
+  const url = server.url;
   const room = encodeURIComponent(roomId);
   for (let i = 0; i < 100; i++) await api(url, token, "PUT", `/_matrix/client/v3/rooms/${room}/send/m.room.message/warm${i}`, { msgtype: "m.text", body: "warm" });
   const latencies: number[] = [];
+  const cpuBefore = server.cpuMs();
   const start = performance.now();
   for (let i = 0; i < SEQUENTIAL; i++) {
     const t = performance.now();
@@ -21,12 +23,15 @@ async function sequential(url: string, token: string, roomId: string): Promise<v
   }
   const seconds = (performance.now() - start) / 1000;
   latencies.sort((a, b) => a - b);
+  const cpuPerSend = (server.cpuMs() - cpuBefore) / SEQUENTIAL;
   console.log(
-    `  sequential sends, 1 client, 1 room: ${(SEQUENTIAL / seconds).toFixed(0)}/s, p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms`,
+    `  sequential sends, 1 client, 1 room: ${(SEQUENTIAL / seconds).toFixed(0)}/s, p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms, server CPU ${cpuPerSend.toFixed(3)} ms per send`,
   );
 }
 
-async function concurrent(url: string, clients: { token: string; roomId: string }[], label: string): Promise<void> {
+async function concurrent(server: BenchServer, clients: { token: string; roomId: string }[], label: string): Promise<void> {
+  const url = server.url;
+  const cpuBefore = server.cpuMs();
   const start = performance.now();
   await Promise.all(
     clients.map(async ({ token, roomId }, c) => {
@@ -37,7 +42,8 @@ async function concurrent(url: string, clients: { token: string; roomId: string 
     }),
   );
   const seconds = (performance.now() - start) / 1000;
-  console.log(`  ${CONCURRENT_CLIENTS} clients at once, ${label}: ${((clients.length * PER_CLIENT) / seconds).toFixed(0)} events/s`);
+  const cpuPerSend = (server.cpuMs() - cpuBefore) / (clients.length * PER_CLIENT);
+  console.log(`  ${CONCURRENT_CLIENTS} clients at once, ${label}: ${((clients.length * PER_CLIENT) / seconds).toFixed(0)} events/s, server CPU ${cpuPerSend.toFixed(3)} ms per send`);
 }
 
 async function run(database: "sqlite" | "postgres"): Promise<void> {
@@ -50,11 +56,11 @@ async function run(database: "sqlite" | "postgres"): Promise<void> {
     const owner = tokens[0] as string;
     const { room_id: shared } = await api<{ room_id: string }>(server.url, owner, "POST", "/_matrix/client/v3/createRoom", { preset: "public_chat" });
     for (const token of tokens.slice(1)) await api(server.url, token, "POST", `/_matrix/client/v3/join/${encodeURIComponent(shared)}`, {});
-    await sequential(server.url, owner, shared);
+    await sequential(server, owner, shared);
     const own = [];
     for (const token of tokens) own.push({ token, roomId: (await api<{ room_id: string }>(server.url, token, "POST", "/_matrix/client/v3/createRoom", {})).room_id });
-    await concurrent(server.url, own, "50 rooms");
-    await concurrent(server.url, tokens.map((token) => ({ token, roomId: shared })), "one shared room");
+    await concurrent(server, own, "50 rooms");
+    await concurrent(server, tokens.map((token) => ({ token, roomId: shared })), "one shared room");
     console.log(`${database}: RSS after the runs ${server.rssMiB().toFixed(1)} MiB`);
   } finally {
     await server.stop();

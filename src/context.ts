@@ -183,7 +183,11 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
     events: await StreamIdGenerator.fromTable(db.kysely, "events", "stream_ordering"),
     receipts: await StreamIdGenerator.fromTable(db.kysely, "receipts", "stream_id"),
     presence: await StreamIdGenerator.fromTable(db.kysely, "presence", "stream_id"),
-    account_data: await StreamIdGenerator.fromTable(db.kysely, "account_data", "stream_id"),
+    // Push rule changes take account data positions too (they reach clients as m.push_rules).
+    account_data: await StreamIdGenerator.fromTables(db.kysely, [
+      ["account_data", "stream_id"],
+      ["push_rules_stream", "stream_id"],
+    ]),
   };
   const notifier = new Notifier({
     events: streams.events.current,
@@ -261,8 +265,9 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
   const relations = new RelationsService(heads, reader, stores.events, stores.relations, formatter, visibility);
   // What the long-polls one event wakes all read (changed rooms, a room's new events, their formatting), read once.
   const syncMemo = new PositionMemo(notifier);
-  const syncRooms = new SyncRooms(stores.events, stores.states, stores.rooms, heads, roomReads, formatter, visibility, syncMemo, clock);
-  const sync = new SyncService(notifier, stores.rooms, syncRooms, stores.events, new SyncStore(db), syncMemo);
+  const syncStore = new SyncStore(db);
+  const syncRooms = new SyncRooms(stores.events, stores.states, stores.rooms, heads, roomReads, formatter, visibility, syncMemo, clock, syncStore);
+  const sync = new SyncService(notifier, stores.rooms, syncRooms, stores.events, syncStore, syncMemo);
 
   // Ephemeral events: presence, typing, receipts and read markers.
   const presence = new PresenceService(

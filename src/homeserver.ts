@@ -18,6 +18,8 @@ export interface HomeserverOptions {
   overrides?: ContextOverrides;
   logger?: Logger;
   secrets?: Secrets;
+  /** Catch queries made on the database from inside a transaction (tests; it costs a little on every promise). */
+  guardTransactions?: boolean;
 }
 
 export interface BoundListener {
@@ -40,6 +42,7 @@ export class Homeserver {
       url: config.database,
       ...(config.database_schema ? { schema: config.database_schema } : {}),
       sqliteSynchronous: config.sqlite_synchronous,
+      guardTransactions: options.guardTransactions ?? false,
     });
     try {
       const applied = await migrate(db);

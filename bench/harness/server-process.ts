@@ -16,6 +16,8 @@ export interface BenchServer {
   pid: number;
   /** Resident set size of the server process, in MiB. */
   rssMiB(): number;
+  /** CPU time (user + system) the server process used so far, in ms: robust to a busy machine where wall time is not. */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -71,6 +73,13 @@ ${extraYaml}`,
       const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
       const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
       return kb / 1024;
+    },
+    cpuMs: () => {
+      // Fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second on Linux); the command name
+      // (field 2) is in parentheses and may hold spaces, so count from after it.
+      const stat = readFileSync(`/proc/${child.pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return (Number(fields[11]) + Number(fields[12])) * 10;
     },
     stop: async () => {
       const exited = new Promise((resolve) => child.once("exit", resolve));

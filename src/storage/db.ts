@@ -32,6 +32,12 @@ export interface DbOptions {
   sqliteSynchronous?: "normal" | "full";
   /** PostgreSQL pool size. */
   poolSize?: number;
+  /**
+   * Turn a query on the database made from inside a transaction into an immediate error (see the guard
+   * below). Tests switch it on; a server leaves it off, because the async context it needs makes every
+   * promise a little dearer.
+   */
+  guardTransactions?: boolean;
 }
 
 
@@ -59,6 +65,7 @@ export class Db {
   private constructor(
     readonly kysely: Kysely<Schema>,
     readonly dialect: DialectName,
+    private readonly guarded: boolean,
     private readonly closeHook: () => Promise<void>,
   ) {}
 
@@ -95,8 +102,8 @@ export class Db {
         database.close();
       },
     };
-    const kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: cachedDatabase }), plugins: [outsideTransactionGuard] });
-    return new Db(kysely, "sqlite", async () => {
+    const kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: cachedDatabase }), plugins: options.guardTransactions ? [outsideTransactionGuard] : [] });
+    return new Db(kysely, "sqlite", !!options.guardTransactions, async () => {
       await kysely.destroy();
     });
   }
@@ -123,10 +130,10 @@ export class Db {
       max: options.poolSize ?? 10,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     });
-    const kysely = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }), plugins: [outsideTransactionGuard] });
+    const kysely = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }), plugins: options.guardTransactions ? [outsideTransactionGuard] : [] });
     // Surface a bad URL or a server that is down at start, not on the first request.
     await sql`SELECT 1`.execute(kysely);
-    return new Db(kysely, "postgres", async () => {
+    return new Db(kysely, "postgres", !!options.guardTransactions, async () => {
       await kysely.destroy();
     });
   }
@@ -137,11 +144,11 @@ export class Db {
     const finals: (() => void)[] = [];
     let result: T;
     try {
-      result = await transactionContext.run(true, () =>
+      const run = (): Promise<T> =>
         this.kysely.transaction().execute((tx) =>
           work({ db: tx.withoutPlugins(), onCommit: (hook) => hooks.push(hook), onFinally: (hook) => finals.push(hook) }),
-        ),
-      );
+        );
+      result = this.guarded ? await transactionContext.run(true, run) : await run();
     } finally {
       for (const hook of finals) hook();
     }

@@ -1,7 +1,8 @@
 /**
  * What push rules decided per event and user (`event_push_actions`), and what unread counts are
  * measured against: the user's read receipts (`receipts`, m.read and m.read.private) and where they
- * last sent an event (`push_sent_positions`). Also the room membership the evaluation needs.
+ * last sent an event (`push_sent_positions`). Also what the evaluation reads besides the rules: the
+ * room's joined members and the ignore lists of those it would notify.
  */
 import type { PushAction } from "../protocol/push/types.js";
 import type { Db, Executor } from "./db.js";
@@ -129,21 +130,24 @@ export class PushActionStore {
       .execute();
   }
 
-  /** The user's read receipts: the furthest of m.read and m.read.private per room and thread. */
-  async receiptPositions(userId: string): Promise<ReceiptPosition[]> {
-    const rows = await this.db.kysely
+  /** The user's read receipts: the furthest of m.read and m.read.private per room and thread (one room when `roomNid` is given). */
+  async receiptPositions(userId: string, roomNid?: number): Promise<ReceiptPosition[]> {
+    let query = this.db.kysely
       .selectFrom("receipts")
       .innerJoin("rooms", "rooms.room_id", "receipts.room_id")
       .select(["receipts.room_id", "rooms.room_nid", "receipts.thread_id", (eb) => eb.fn.max("receipts.event_stream_ordering").as("pos")])
       .where("receipts.user_id", "=", userId)
-      .where("receipts.receipt_type", "in", READ_RECEIPT_TYPES)
-      .groupBy(["receipts.room_id", "rooms.room_nid", "receipts.thread_id"])
-      .execute();
+      .where("receipts.receipt_type", "in", READ_RECEIPT_TYPES);
+    if (roomNid !== undefined) query = query.where("rooms.room_nid", "=", roomNid);
+    const rows = await query.groupBy(["receipts.room_id", "rooms.room_nid", "receipts.thread_id"]).execute();
     return rows.map((r) => ({ roomId: r.room_id, roomNid: Number(r.room_nid), threadId: r.thread_id, streamOrdering: Number(r.pos) }));
   }
 
-  async sentPositions(userId: string): Promise<SentPosition[]> {
-    const rows = await this.db.kysely.selectFrom("push_sent_positions").selectAll().where("user_id", "=", userId).execute();
+  /** Where the user last sent an event in each room and thread (one room when `roomNid` is given). */
+  async sentPositions(userId: string, roomNid?: number): Promise<SentPosition[]> {
+    let query = this.db.kysely.selectFrom("push_sent_positions").selectAll().where("user_id", "=", userId);
+    if (roomNid !== undefined) query = query.where("room_nid", "=", roomNid);
+    const rows = await query.execute();
     return rows.map((r) => ({ roomNid: Number(r.room_nid), threadId: r.thread_id, streamOrdering: Number(r.stream_ordering) }));
   }
 

@@ -22,8 +22,17 @@ export class StreamIdGenerator {
 
   /** Starts after the largest value of `column` in `table` (0 for an empty table). */
   static async fromTable(db: Executor, table: string, column: string): Promise<StreamIdGenerator> {
-    const row = await sql<{ max: number | null }>`SELECT MAX(${sql.ref(column)}) AS max FROM ${sql.table(table)}`.execute(db);
-    return new StreamIdGenerator(Number(row.rows[0]?.max ?? 0));
+    return StreamIdGenerator.fromTables(db, [[table, column]]);
+  }
+
+  /** A stream whose positions are recorded in several tables: it goes on from the highest of them. */
+  static async fromTables(db: Executor, sources: readonly (readonly [table: string, column: string])[]): Promise<StreamIdGenerator> {
+    let highest = 0;
+    for (const [table, column] of sources) {
+      const row = await sql<{ max: number | null }>`SELECT MAX(${sql.ref(column)}) AS max FROM ${sql.table(table)}`.execute(db);
+      highest = Math.max(highest, Number(row.rows[0]?.max ?? 0));
+    }
+    return new StreamIdGenerator(highest);
   }
 
   /** The highest position such that every position up to it is committed or abandoned. */

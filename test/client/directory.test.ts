@@ -240,6 +240,28 @@ describe(`room aliases and the room directory on ${database}`, { skip: database 
     assert.deepEqual(byTopic.body.chunk.map((r) => r.room_id), [space], "the search is case-insensitive and covers topics");
   });
 
+  it("lists published rooms only while they are open and someone is in them", async () => {
+    const term = `openness-${database}`;
+    const list = async (): Promise<string[]> =>
+      (await alice.post<PublicRooms>(`${V3}/publicRooms`, { filter: { generic_search_term: term } })).body.chunk.map((r) => r.name ?? "?").sort();
+    const open = await createRoom(alice, { visibility: "public", preset: "public_chat", name: `${term} open` });
+    const closing = await createRoom(alice, { visibility: "public", preset: "public_chat", name: `${term} closing` });
+    await createRoom(alice, {
+      visibility: "public",
+      preset: "private_chat",
+      name: `${term} readable`,
+      initial_state: [{ type: "m.room.history_visibility", content: { history_visibility: "world_readable" } }],
+    });
+    await createRoom(alice, { visibility: "public", preset: "private_chat", name: `${term} invite-only` });
+    await createRoom(alice, { visibility: "public", preset: "private_chat", room_version: "10", name: `${term} knock`, initial_state: [{ type: "m.room.join_rules", content: { join_rule: "knock" } }] });
+    assert.deepEqual(await list(), [`${term} closing`, `${term} knock`, `${term} open`, `${term} readable`]);
+
+    assert.equal((await alice.put(`${V3}/rooms/${enc(closing)}/state/m.room.join_rules`, { join_rule: "invite" })).status, 200);
+    assert.equal((await alice.post(`${V3}/rooms/${enc(open)}/leave`, {})).status, 200);
+    assert.deepEqual(await list(), [`${term} knock`, `${term} readable`], "an invite-only room and an empty room are no longer listed");
+    assert.deepEqual((await anonymous.get(`${V3}/directory/list/room/${enc(closing)}`)).body, { visibility: "public" }, "they stay published");
+  });
+
   it("refuses bad directory queries", async () => {
     const badSince = await alice.post(`${V3}/publicRooms`, { since: "nonsense" });
     assert.equal(badSince.status, 400);

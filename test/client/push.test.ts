@@ -334,6 +334,24 @@ for (const database of DATABASE_KINDS) {
         assert.equal((await alice.put(rulePath("override", ".m.rule.master", "/enabled"), { enabled: false })).status, 200);
       });
 
+      it("apply the user's own display-name and sender rules", async () => {
+        const roomId = await room([bob, carol]);
+        const rule = { conditions: [{ kind: "contains_display_name" }], actions: ["notify", { set_tweak: "highlight" }] };
+        assert.equal((await carol.put(rulePath("override", "my-name"), rule)).status, 200);
+        assert.equal((await carol.put(`${V3}/profile/${q("@carol:localhost")}/displayname`, { displayname: "Carol Smith" })).status, 200);
+        await send(bob, roomId, { msgtype: "m.text", body: "ask carol smith!" });
+        await send(bob, roomId, { msgtype: "m.text", body: "ask carol" });
+        assert.deepEqual((await countsOf(carol, roomId)).unread_notifications, { notification_count: 2, highlight_count: 1 });
+
+        assert.equal((await carol.put(rulePath("sender", "@bob:localhost"), { actions: [] })).status, 200);
+        await send(bob, roomId, { msgtype: "m.text", body: "carol smith, you muted me" });
+        assert.deepEqual((await countsOf(carol, roomId)).unread_notifications, { notification_count: 3, highlight_count: 2 }, "override rules come before sender rules");
+        assert.equal((await carol.delete(rulePath("override", "my-name"))).status, 200);
+        await send(bob, roomId, { msgtype: "m.text", body: "carol smith?" });
+        assert.deepEqual((await countsOf(carol, roomId)).unread_notifications, { notification_count: 3, highlight_count: 2 }, "the sender rule silences bob");
+        assert.equal((await carol.delete(rulePath("sender", "@bob:localhost"))).status, 200);
+      });
+
       it("leave out senders the user ignores and drop redacted notifications", async () => {
         const roomId = await room([bob]);
         assert.equal((await carol.post(`${V3}/join/${q(roomId)}`, {})).status, 200);
@@ -419,6 +437,15 @@ for (const database of DATABASE_KINDS) {
         const page2 = await fresh.get<{ notifications: Notification[]; next_token?: string }>(`${V3}/notifications?limit=2&from=${q(page1.body.next_token)}`);
         assert.deepEqual(page2.body.notifications.map((n) => n.event.event_id), [first]);
         assert.equal(page2.body.next_token, undefined);
+
+        // An invitation notifies the invitee (.m.rule.invite_for_me) though they are not in the room.
+        const other = await bob.post<{ room_id: string }>(`${V3}/createRoom`, { preset: "private_chat" });
+        assert.equal((await bob.post(`${V3}/rooms/${q(other.body.room_id)}/invite`, { user_id: freshId })).status, 200);
+        const invited = await fresh.get<{ notifications: Notification[] }>(`${V3}/notifications?limit=1`);
+        const invite = invited.body.notifications[0];
+        assert.equal(invite?.room_id, other.body.room_id);
+        assert.deepEqual(invite?.event.content["membership"], "invite");
+        assert.deepEqual(invite?.actions, ["notify", { set_tweak: "sound", value: "default" }]);
 
         assert.equal((await fresh.get(`${V3}/notifications?limit=many`)).status, 400);
         assert.equal((await fresh.get(`${V3}/notifications?from=nonsense`)).status, 400);

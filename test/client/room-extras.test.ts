@@ -4,6 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { ApiClient } from "../harness/client.js";
 import { startTestServer, type TestServer } from "../harness/server.js";
 import { DATABASE_KINDS, isPostgresAvailable, POSTGRES_SKIP_MESSAGE } from "../harness/databases.js";
+import { RoomLookups } from "../../src/services/rooms/room-lookups.js";
 
 const V1 = "/_matrix/client/v1";
 const V3 = "/_matrix/client/v3";
@@ -198,6 +199,26 @@ describe(`room extras over HTTP on ${database}`, { skip: database === "postgres"
       assert.deepEqual(direct, { "@alice:localhost": [oldRoomId, other, newRoomId] });
     });
 
+    it("answers repeated requests with the same replacement room", async () => {
+      const roomId = await createRoom(alice, { preset: "public_chat" });
+      const [first, second] = await Promise.all([
+        alice.post<{ replacement_room: string }>(`${V3}/rooms/${enc(roomId)}/upgrade`, { new_version: "11" }),
+        alice.post<{ replacement_room: string }>(`${V3}/rooms/${enc(roomId)}/upgrade`, { new_version: "11" }),
+      ]);
+      assert.equal(first.status, 200, JSON.stringify(first.body));
+      assert.equal(second.status, 200, JSON.stringify(second.body));
+      assert.equal(second.body.replacement_room, first.body.replacement_room);
+      const retried = await alice.post<{ replacement_room: string }>(`${V3}/rooms/${enc(roomId)}/upgrade`, { new_version: "11" });
+      assert.equal(retried.body.replacement_room, first.body.replacement_room, "a retry shortly after gets the same answer");
+      const joined = await alice.get<{ joined_rooms: string[] }>(`${V3}/joined_rooms`);
+      const replacements = [];
+      for (const candidate of joined.body.joined_rooms) {
+        const create = await alice.get(`${V3}/rooms/${enc(candidate)}/state/m.room.create`);
+        if ((create.body["predecessor"] as { room_id?: string } | undefined)?.room_id === roomId) replacements.push(candidate);
+      }
+      assert.deepEqual(replacements, [first.body.replacement_room], "one replacement room only");
+    });
+
     it("makes additional creators in version 12", async () => {
       const roomId = await createRoom(alice, { preset: "public_chat", room_version: "11" });
       await join(bob, roomId);
@@ -231,6 +252,8 @@ describe(`room extras over HTTP on ${database}`, { skip: database === "postgres"
       await link(space, subspace, { order: "c" });
       await link(space, secret, { order: "d" });
       await link(subspace, roomD, {});
+      // A loop back to the top: each room is still listed once.
+      await link(subspace, space, {});
       // A removed child (no via) is not part of the tree.
       assert.equal((await alice.put(`${V3}/rooms/${enc(space)}/state/m.space.child/${enc(roomD)}`, {})).status, 200);
     });
@@ -274,7 +297,7 @@ describe(`room extras over HTTP on ${database}`, { skip: database === "postgres"
       assert.deepEqual((await hierarchy(bob, space, "?suggested_only=true")).body.rooms.map((r) => r.name), ["Space", "A"]);
       assert.deepEqual((await hierarchy(bob, space, "?max_depth=0")).body.rooms.map((r) => r.name), ["Space"]);
       assert.deepEqual((await hierarchy(bob, space, "?max_depth=1")).body.rooms.map((r) => r.name), ["Space", "A", "B", "C"]);
-      assert.deepEqual((await hierarchy(bob, subspace)).body.rooms.map((r) => r.name), ["C", "D"], "any space can be the root");
+      assert.deepEqual((await hierarchy(bob, subspace)).body.rooms.map((r) => r.name), ["C", "D", "Space", "A", "B"], "any space can be the root");
     });
 
     it("refuses bad parameters, changed parameters while paginating, and rooms the user may not see", async () => {
@@ -388,6 +411,17 @@ describe(`room extras over HTTP on ${database}`, { skip: database === "postgres"
       const nobody = await dave.get<{ joined: string[]; count: number }>(`${V1}/mutual_rooms?user_id=${enc("@nobody:localhost")}`);
       assert.equal(nobody.status, 200, "an unknown user shares nothing");
       assert.deepEqual(nobody.body, { joined: [], count: 0 });
+
+      // Pages of one room, through the service itself (the server's pages hold 100 rooms).
+      const paged = new RoomLookups(undefined as never, undefined as never, hs.server.context.stores.events, hs.server.context.stores.roomLookups, 1);
+      const first = await paged.mutualRooms("@dave:localhost", "@erin:localhost", undefined);
+      assert.equal(first.joined.length, 1);
+      assert.equal(first.count, 2, "the count covers every page");
+      assert.ok(first.next_batch);
+      const second = await paged.mutualRooms("@dave:localhost", "@erin:localhost", first.next_batch);
+      assert.deepEqual([...first.joined, ...second.joined].sort(), [...shared].sort());
+      assert.equal(second.next_batch, undefined);
+      await assert.rejects(paged.mutualRooms("@dave:localhost", "@alice:localhost", first.next_batch), { errcode: "M_INVALID_PARAM" }, "a token is for one user only");
     });
 
     it("refuses a missing, invalid or own user ID and bad tokens", async () => {

@@ -86,7 +86,7 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
 /** Opens and migrates a fresh database of the given kind. */
 export async function openTestDb(kind: DatabaseKind): Promise<{ db: Db; cleanup(): Promise<void> }> {
   const target = await createTestDatabase(kind);
-  const db = await Db.open({ url: target.url, schema: target.schema, poolSize: 4 });
+  const db = await Db.open({ url: target.url, schema: target.schema, poolSize: 4, guardTransactions: true });
   await migrate(db);
   return {
     db,

@@ -67,6 +67,7 @@ async function launch(raw: Record<string, unknown>, database: TestDatabase, data
   const server = await Homeserver.create(config, {
     logger: createRootLogger(config.log_level),
     overrides: { passwordHashCost: 4 },
+    guardTransactions: true,
   });
   await server.start();
   const listener = server.listeners[0]!;

@@ -109,7 +109,7 @@ export class RoomDirectoryService {
     // Rooms published by application services to third-party networks: this server has none.
     if (query.thirdPartyInstanceId !== undefined && !query.includeAllNetworks) return { chunk: [], total_room_count_estimate: 0 };
 
-    const matching = (await this.allPublicRooms()).filter((room) => matches(room, query));
+    const matching = (await this.allPublicRooms()).filter((room) => isListable(room) && matches(room, query));
     matching.sort((a, b) => b.num_joined_members - a.num_joined_members || (a.room_id < b.room_id ? -1 : a.room_id > b.room_id ? 1 : 0));
     const limit = Math.min(query.limit ?? MAX_PAGE, MAX_PAGE);
     const page: PublicRoomsPage = { chunk: matching.slice(offset, offset + limit), total_room_count_estimate: matching.length };
@@ -138,6 +138,16 @@ export class RoomDirectoryService {
     }
     return out;
   }
+}
+
+/**
+ * Published rooms are listed only while someone is in them and anyone could get in or read them: join
+ * rule public or knock, or world-readable history. The spec does not say; this is Synapse's rule, and
+ * it keeps a published room that later became invite-only from being advertised.
+ */
+function isListable(room: PublicRoomChunk): boolean {
+  if (room.num_joined_members === 0) return false;
+  return room.world_readable || room.join_rule === "public" || room.join_rule === "knock" || room.join_rule === "knock_restricted";
 }
 
 /** The spec's filter: a case-insensitive search of name, topic and canonical alias, and room types. */

@@ -132,7 +132,8 @@ export class SpaceHierarchyService {
       }
     }
     const page: { rooms: HierarchyRoom[]; next_batch?: string } = { rooms };
-    if (stack.length > 0 && processed.size < MAX_WALK) {
+    // Rooms already walked may still be on the stack (a room listed by two spaces); they make no page.
+    if (stack.some((entry) => !processed.has(entry.roomId)) && processed.size < MAX_WALK) {
       page.next_batch = encodeToken({ room: roomId, suggestedOnly: query.suggestedOnly, maxDepth, skip: returned });
     }
     return page;

@@ -11,9 +11,9 @@ import type { Requester } from "../accounts/requester.js";
 import type { ClientEvent, EventFormatter } from "../rooms/event-formatter.js";
 import { ReadPositions } from "./read-positions.js";
 
-/** Synapse's default page size; the spec gives none. */
+/** Synapse's default page size and its cap; the spec gives neither. */
 const DEFAULT_LIMIT = 50;
-const MAX_LIMIT = 1000;
+const MAX_LIMIT = 500;
 
 export interface NotificationsQuery {
   from?: string | undefined;
@@ -46,35 +46,39 @@ export class NotificationsService {
   async list(requester: Requester, query: NotificationsQuery): Promise<NotificationsPage> {
     const before = query.from === undefined ? Number.MAX_SAFE_INTEGER : parseToken(query.from);
     const limit = Math.min(query.limit ?? DEFAULT_LIMIT, MAX_LIMIT);
-    if (!Number.isSafeInteger(limit) || limit < 0) throw new MatrixError(400, "M_INVALID_PARAM", "limit must be a non-negative integer");
-    // `only` is a filter; any other value than "highlight" filters nothing (as Synapse).
+    // `only` filters; any value other than "highlight" filters nothing (as Synapse).
     const rows = await this.store.notifications(requester.userId, before, limit + 1, query.only === "highlight");
     const page = rows.slice(0, limit);
     const stored = await this.events.getByNids(page.map((r) => r.eventNid));
-    const positions = await ReadPositions.load(this.store, requester.userId);
-    const roomIds = new Map<number, string>();
-    const notifications: Notification[] = [];
-    const present = page.filter((r) => stored.has(r.eventNid));
+    const found = page.flatMap((row) => {
+      const event = stored.get(row.eventNid);
+      return event ? [{ row, event }] : [];
+    });
     const formatted = await this.formatter.format(
-      present.map((r) => stored.get(r.eventNid)!),
+      found.map((f) => f.event),
       { viewer: { userId: requester.userId, deviceId: requester.deviceId }, omitRoomId: true },
     );
-    for (const [i, row] of present.entries()) {
-      let roomId = roomIds.get(row.roomNid);
-      if (roomId === undefined) {
-        roomId = (await this.rooms.getByNid(row.roomNid))?.roomId ?? "";
-        roomIds.set(row.roomNid, roomId);
-      }
-      notifications.push({
-        actions: row.actions,
-        event: formatted[i] as ClientEvent,
-        read: row.streamOrdering <= positions.readUpTo(row.roomNid, row.threadId),
-        room_id: roomId,
-        ts: stored.get(row.eventNid)!.receivedTs,
-      });
-    }
+    const positions = await ReadPositions.load(this.store, requester.userId);
+    const roomIds = await this.roomIdsOf(new Set(found.map((f) => f.row.roomNid)));
+    const notifications = found.map(({ row, event }, i): Notification => ({
+      actions: row.actions,
+      event: formatted[i] as ClientEvent,
+      read: row.streamOrdering <= positions.readUpTo(row.roomNid, row.threadId),
+      room_id: roomIds.get(row.roomNid) ?? "",
+      // When the server received the event, which is when it notified (as Synapse).
+      ts: event.receivedTs,
+    }));
     const last = page[page.length - 1];
     return rows.length > limit && last ? { notifications, next_token: String(last.streamOrdering) } : { notifications };
+  }
+
+  private async roomIdsOf(roomNids: ReadonlySet<number>): Promise<Map<number, string>> {
+    const out = new Map<number, string>();
+    for (const roomNid of roomNids) {
+      const room = await this.rooms.getByNid(roomNid);
+      if (room) out.set(roomNid, room.roomId);
+    }
+    return out;
   }
 }
 

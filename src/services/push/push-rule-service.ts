@@ -32,9 +32,14 @@ function invalid(error: unknown): never {
   throw error;
 }
 
+/** Only the `global` scope exists; another is a 400 (as Synapse answers), not a 404. */
+function checkScope(scope: string): void {
+  if (scope !== "global") throw new MatrixError(400, "M_INVALID_PARAM", `Unknown push rule scope ${scope}`);
+}
+
 /** The kind of a rule path; an unknown scope or kind is a 400 (as Synapse answers). */
 function kindOf(path: RulePath): RuleKind {
-  if (path.scope !== "global") throw new MatrixError(400, "M_INVALID_PARAM", `Unknown push rule scope ${path.scope}`);
+  checkScope(path.scope);
   if (!isRuleKind(path.kind)) throw new MatrixError(400, "M_INVALID_PARAM", `Unknown push rule kind ${path.kind}`);
   return path.kind;
 }
@@ -59,7 +64,7 @@ export class PushRuleService {
 
   /** Checks a scope path segment (GET /pushrules/{scope}/). */
   checkScope(scope: string): void {
-    if (scope !== "global") throw new MatrixError(400, "M_INVALID_PARAM", `Unknown push rule scope ${scope}`);
+    checkScope(scope);
   }
 
   /** GET /pushrules/global/{kind}/{ruleId}. */

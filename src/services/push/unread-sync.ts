@@ -11,21 +11,23 @@ import { ReadPositions } from "./read-positions.js";
 import { unreadByThread, type UnreadCount } from "./unread-counts.js";
 
 interface PerSync {
-  positions: ReadPositions;
+  /** Every room's positions for a sync that sends every room; per room otherwise (usually a few). */
+  positions: ReadPositions | undefined;
   roomNids: Map<string, number>;
 }
 
 const toClient = (count: UnreadCount | undefined) => ({ notification_count: count?.notifications ?? 0, highlight_count: count?.highlights ?? 0 });
 
 export function unreadSyncContributor(store: PushActionStore): SyncContributor {
-  // The user's read positions and room numbers, read once per sync computation.
+  // Room numbers (and, for a sync of every room, all read positions) once per sync computation.
   const loaded = new WeakMap<SyncContext, Promise<PerSync>>();
   const perSync = (context: SyncContext): Promise<PerSync> => {
     let pending = loaded.get(context);
     if (!pending) {
       const userId = context.requester.userId;
+      const everyRoom = context.since === undefined || context.fullState;
       // The sync computation already holds the memberships: no need to read them again.
-      pending = ReadPositions.load(store, userId).then((positions) => ({
+      pending = (everyRoom ? ReadPositions.load(store, userId) : Promise.resolve(undefined)).then((positions) => ({
         positions,
         roomNids: new Map(context.memberships.map((m) => [m.roomId, m.roomNid])),
       }));
@@ -41,9 +43,10 @@ export function unreadSyncContributor(store: PushActionStore): SyncContributor {
       return store.roomsWithNewReceipts(context.requester.userId, context.since.receipts, context.now.receipts);
     },
     async joinedRoom(context: SyncContext, roomId: string, room: JoinedRoomSync) {
-      const { positions, roomNids } = await perSync(context);
+      const { positions: all, roomNids } = await perSync(context);
       const roomNid = roomNids.get(roomId);
       if (roomNid === undefined) return;
+      const positions = all ?? (await ReadPositions.load(store, context.requester.userId, roomNid));
       const threads = await unreadByThread(store, context.requester.userId, roomNid, positions, context.now.events);
       if (!context.filter.room?.timeline?.unread_thread_notifications) {
         const total: UnreadCount = { notifications: 0, highlights: 0 };

@@ -9,6 +9,7 @@
  * 5. the old room gets the tombstone, then power levels that stop ordinary members speaking and inviting.
  * Members are not invited to the new room: the spec says membership is not transferred and Synapse
  * copies only bans; clients invite the old room's members themselves when the new room needs it.
+ * Each local user's tags and `m.direct` entries follow them when they join (upgrade-carry-over.ts).
  */
 import type { Logger } from "../../logger.js";
 import { MatrixError } from "../../errors.js";
@@ -26,6 +27,9 @@ import { roomEventOf } from "./room-event-view.js";
 import type { RoomStateReader } from "./room-state-reader.js";
 import { restrictedOldRoomLevels, upgradeLevels } from "./upgrade-power-levels.js";
 
+/** How long a repeated upgrade request gets the first one's answer (Synapse's five minutes). */
+const REPEAT_WINDOW_MS = 5 * 60_000;
+
 /** The state carried into the new room (the spec's recommended list). */
 const COPIED_TYPES = [
   "m.room.server_acl",
@@ -39,8 +43,10 @@ const COPIED_TYPES = [
 ];
 
 export class RoomUpgradeService {
-  /** The upgrade running per room in this process, and who asked for it. */
-  private readonly running = new Map<string, { userId: string; result: Promise<{ replacement_room: string }> }>();
+  /** The latest upgrade started per room in this process. */
+  private readonly running = new Map<string, Promise<{ replacement_room: string }>>();
+  /** Upgrades running or recently done, by room and user. */
+  private readonly answers = new Map<string, Promise<{ replacement_room: string }>>();
 
   constructor(
     private readonly createRoom: CreateRoomService,
@@ -54,23 +60,31 @@ export class RoomUpgradeService {
   ) {}
 
   /**
-   * Upgrades `roomId` to `newVersionId`; returns the replacement room's ID. A request made while the
-   * same user's upgrade of the room is still running (a client retrying a slow upgrade) gets that
-   * upgrade's answer instead of a second replacement room; other users' upgrades wait their turn (as
-   * Synapse). Only requests reaching this process are merged.
+   * Upgrades `roomId` to `newVersionId`; returns the replacement room's ID. The same user asking again
+   * for the same room while the upgrade runs or within five minutes of it (a client retrying a slow
+   * upgrade) gets the same answer instead of a second replacement room; upgrades of one room by
+   * different users run one after the other (as Synapse). Only requests reaching this process are merged.
    */
   async upgrade(userId: string, roomId: string, newVersionId: string, additionalCreators: readonly string[] = []): Promise<{ replacement_room: string }> {
-    const running = this.running.get(roomId);
-    if (running?.userId === userId) return running.result;
+    const key = `${roomId}\u0000${userId}`;
+    const earlier = this.answers.get(key);
+    if (earlier) return earlier;
+    const before = this.running.get(roomId);
     const result = (async () => {
-      if (running) await running.result.catch(() => undefined);
+      if (before) await before.catch(() => undefined);
       return this.upgradeNow(userId, roomId, newVersionId, additionalCreators);
     })();
-    this.running.set(roomId, { userId, result });
+    this.answers.set(key, result);
+    this.running.set(roomId, result);
     try {
-      return await result;
+      const answer = await result;
+      setTimeout(() => this.answers.delete(key), REPEAT_WINDOW_MS).unref();
+      return answer;
+    } catch (error) {
+      this.answers.delete(key);
+      throw error;
     } finally {
-      if (this.running.get(roomId)?.result === result) this.running.delete(roomId);
+      if (this.running.get(roomId) === result) this.running.delete(roomId);
     }
   }
 

@@ -1,9 +1,13 @@
 /** Uploading and reading filters, and resolving the `filter` parameter of /sync (an ID or inline JSON). */
+import { LRUCache } from "lru-cache";
 import { MatrixError } from "../../errors.js";
 import type { FilterStore } from "../../storage/filter-store.js";
 import { parseSyncFilter, type SyncFilter } from "./filter.js";
 
 export class FilterService {
+  /** Stored filters never change once created, so every long-poll naming one need not read it again. */
+  private readonly stored = new LRUCache<string, string>({ max: 20_000 });
+
   constructor(private readonly store: FilterStore) {}
 
   async create(userId: string, raw: unknown): Promise<string> {
@@ -13,8 +17,10 @@ export class FilterService {
 
   async get(userId: string, filterId: string): Promise<SyncFilter> {
     if (!/^\d{1,15}$/.test(filterId)) throw new MatrixError(404, "M_NOT_FOUND", "No such filter");
-    const json = await this.store.get(userId, Number(filterId));
+    const key = `${userId}|${filterId}`;
+    const json = this.stored.get(key) ?? (await this.store.get(userId, Number(filterId)));
     if (json === undefined) throw new MatrixError(404, "M_NOT_FOUND", "No such filter");
+    this.stored.set(key, json);
     return JSON.parse(json) as SyncFilter;
   }
 

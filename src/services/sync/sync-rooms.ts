@@ -7,6 +7,7 @@ import { splitStateKey, stateKey } from "../../protocol/event.js";
 import type { EventStore, StoredEvent } from "../../storage/event-store.js";
 import type { MembershipRecord, RoomStore } from "../../storage/room-store.js";
 import type { StateStore } from "../../storage/state-store.js";
+import type { RoomSummaryCounts, SyncStore } from "../../storage/sync-store.js";
 import type { CurrentStateCache } from "../rooms/current-state.js";
 import type { ClientEvent, EventFormatter } from "../rooms/event-formatter.js";
 import type { RoomReads } from "../rooms/room-reads.js";
@@ -35,6 +36,8 @@ const DEFAULT_TIMELINE_LIMIT = 10;
 export class SyncRooms {
   private readonly shared: SharedFormatting;
   private readonly lazyMembers = new LazyMembersSent();
+  /** Summaries of all joined rooms, read together once per initial or full-state computation. */
+  private readonly summaryBatches = new WeakMap<SyncContext, Promise<Map<number, RoomSummaryCounts>>>();
 
   constructor(
     private readonly events: EventStore,
@@ -46,15 +49,35 @@ export class SyncRooms {
     private readonly visibility: VisibilityService,
     private readonly memo: PositionMemo,
     clock: Clock,
+    private readonly syncStore: SyncStore,
   ) {
-    this.shared = new SharedFormatting(formatter, memo, clock);
+    this.shared = new SharedFormatting(formatter, memo, clock, events, syncStore);
   }
 
-  /** Called once per response before its rooms: an initial sync starts the device's lazy-loading over. */
-  beginResponse(context: SyncContext): void {
+  /**
+   * Called once per response before its rooms: an initial sync starts the device's lazy-loading
+   * over; an initial or full-state one reads the newest events of all joined rooms together.
+   */
+  async beginResponse(context: SyncContext): Promise<void> {
     const filter = context.filter.room?.state;
     if (context.since === undefined && filter?.lazy_load_members && !filter.include_redundant_members) {
       this.lazyMembers.reset(context.requester.userId, context.requester.deviceId);
+    }
+    if (context.since === undefined || context.fullState) await this.prefetchRecentEvents(context);
+  }
+
+  /** Fills recentEvents' answers from the start for every joined room (a few queries, not one per room). */
+  private async prefetchRecentEvents(context: SyncContext): Promise<void> {
+    const limit = timelineLimit(context);
+    const upTo = context.now.events;
+    const roomNids = context.memberships.filter((m) => m.membership === "join" && m.streamOrdering <= upTo).map((m) => m.roomNid);
+    if (limit === 0 || roomNids.length < 2) return;
+    const newest = await this.syncStore.newestEventNids(roomNids, upTo, limit + 1);
+    const events = await this.events.getByNids([...newest.values()].flat());
+    for (const roomNid of roomNids) {
+      const fetched = (newest.get(roomNid) ?? []).map((nid) => events.get(nid)).filter((e): e is StoredEvent => e !== undefined);
+      const answer = { chronological: fetched.slice(0, limit).reverse(), hasMore: fetched.length > limit };
+      void this.memo.get(recentKey(roomNid, 0, upTo, limit), () => Promise.resolve(answer));
     }
   }
 
@@ -119,10 +142,26 @@ export class SyncRooms {
     };
     const membersChanged = stateOut.some((e) => e.type === "m.room.member") || timeline.timeline.events.some((e) => e.type === "m.room.member");
     if (initial || membersChanged) {
-      const summary = await this.rooms.summary(membership.roomNid, context.requester.userId);
+      const summary = await this.summary(context, membership.roomNid);
       room.summary = { "m.joined_member_count": summary.joined, "m.invited_member_count": summary.invited, "m.heroes": summary.heroes };
     }
     return room;
+  }
+
+  /** A room's summary; on an initial or full-state sync from one read for all the joined rooms. */
+  private async summary(context: SyncContext, roomNid: number): Promise<RoomSummaryCounts> {
+    const userId = context.requester.userId;
+    if (context.since === undefined || context.fullState) {
+      let batch = this.summaryBatches.get(context);
+      if (!batch) {
+        const joined = context.memberships.filter((m) => m.membership === "join").map((m) => m.roomNid);
+        batch = this.syncStore.summaries(joined, userId);
+        this.summaryBatches.set(context, batch);
+      }
+      const found = (await batch).get(roomNid);
+      if (found) return found;
+    }
+    return this.rooms.summary(roomNid, userId);
   }
 
   async leftRoom(context: SyncContext, membership: MembershipRecord): Promise<LeftRoomSync> {
@@ -166,7 +205,7 @@ export class SyncRooms {
     upTo: number,
   ): Promise<{ timeline: Timeline; stored: StoredEvent[]; limited: boolean }> {
     const filter: RoomEventFilter | undefined = context.filter.room?.timeline;
-    const limit = Math.min(filter?.limit ?? DEFAULT_TIMELINE_LIMIT, 1000);
+    const limit = timelineLimit(context);
     const { chronological, hasMore } = await this.recentEvents(membership.roomNid, after, upTo, limit);
     const visible = await this.visibility.filter(context.requester.userId, chronological, membership.membership);
     const stored = visible.filter((e) => eventMatchesFilter(filter, { type: e.pdu.type, sender: e.pdu.sender, content: e.pdu.content }));
@@ -185,7 +224,7 @@ export class SyncRooms {
    * the list.
    */
   private recentEvents(roomNid: number, after: number, upTo: number, limit: number): Promise<{ chronological: readonly StoredEvent[]; hasMore: boolean }> {
-    return this.memo.get(`recent:${roomNid}:${after}:${upTo}:${limit}`, async () => {
+    return this.memo.get(recentKey(roomNid, after, upTo, limit), async () => {
       const fetched = limit > 0 ? await this.events.roomEventsByStream(roomNid, after, upTo, limit + 1) : [];
       const hasMore = fetched.length > limit || (limit === 0 && (await this.events.roomEventsByStream(roomNid, after, upTo, 1)).length > 0);
       return { chronological: fetched.slice(0, limit).reverse(), hasMore };
@@ -262,6 +301,14 @@ export class SyncRooms {
     }
     return out;
   }
+}
+
+function timelineLimit(context: SyncContext): number {
+  return Math.min(context.filter.room?.timeline?.limit ?? DEFAULT_TIMELINE_LIMIT, 1000);
+}
+
+function recentKey(roomNid: number, after: number, upTo: number, limit: number): string {
+  return `recent:${roomNid}:${after}:${upTo}:${limit}`;
 }
 
 /** Senders of the timeline whose membership is not already given by an earlier timeline event. */

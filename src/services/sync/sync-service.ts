@@ -30,6 +30,11 @@ export interface SyncRequest {
  */
 const SHARED_CHANGE_SCAN_MAX = 5_000;
 
+/** Rooms of one response computed concurrently. */
+const ROOMS_AT_ONCE = 50;
+
+type RoomEntry = { [K in keyof SyncResponse["rooms"]]: { section: K; roomId: string; entry: SyncResponse["rooms"][K][string] } }[keyof SyncResponse["rooms"]];
+
 export class SyncService {
   private readonly contributors: SyncContributor[] = [];
   private readonly memberships: SyncMemberships;
@@ -81,41 +86,52 @@ export class SyncService {
     const roomFilter = request.filter.room;
     const joinedRoomIds = memberships.filter((m) => m.membership === "join").map((m) => m.roomId);
     const context: SyncContext = { requester, since, now, filter: request.filter, fullState: request.fullState, joinedRoomIds, memberships };
-    this.syncRooms.beginResponse(context);
+    await this.syncRooms.beginResponse(context);
 
     const forced = new Set<string>();
     if (since) for (const c of this.contributors) for (const roomId of (await c.roomsWithChanges?.(context)) ?? []) forced.add(roomId);
     // An incremental sync reads only the rooms that have new events (or something forced above).
     const withEvents = since && !request.fullState ? await this.roomsWithEvents(memberships, since.events, now.events) : undefined;
 
+    // Rooms are computed a batch at a time, concurrently: storage waits overlap, and reads that batch
+    // themselves (transaction IDs) see many rooms at once. Entries keep the memberships' order.
+    const tasks: (() => Promise<RoomEntry | undefined>)[] = [];
     for (const membership of memberships) {
       if (!roomMatchesFilter(roomFilter, membership.roomId)) continue;
       const changedSince = since === undefined || membership.streamOrdering > since.events;
       if (membership.streamOrdering > now.events) continue; // written after `now`: the next sync has it
+      const roomId = membership.roomId;
       switch (membership.membership) {
         case "join": {
-          const force = forced.has(membership.roomId);
+          const force = forced.has(roomId);
           // Without new events, a room is in an incremental response only if newly joined or forced.
           if (withEvents && !changedSince && !force && !withEvents.has(membership.roomNid)) break;
-          const room = await this.syncRooms.joinedRoom(context, membership, force);
-          if (!room) break;
-          for (const c of this.contributors) await c.joinedRoom?.(context, membership.roomId, room);
-          response.rooms.join[membership.roomId] = room;
+          tasks.push(async () => {
+            const room = await this.syncRooms.joinedRoom(context, membership, force);
+            if (!room) return undefined;
+            for (const c of this.contributors) await c.joinedRoom?.(context, roomId, room);
+            return { section: "join", roomId, entry: room };
+          });
           break;
         }
         case "invite":
-          if (changedSince) response.rooms.invite[membership.roomId] = { invite_state: { events: await this.syncRooms.strippedState(context, membership) } };
+          if (changedSince) tasks.push(async () => ({ section: "invite", roomId, entry: { invite_state: { events: await this.syncRooms.strippedState(context, membership) } } }));
           break;
         case "knock":
-          if (changedSince) response.rooms.knock[membership.roomId] = { knock_state: { events: await this.syncRooms.strippedState(context, membership) } };
+          if (changedSince) tasks.push(async () => ({ section: "knock", roomId, entry: { knock_state: { events: await this.syncRooms.strippedState(context, membership) } } }));
           break;
         case "leave":
         case "ban": {
           if (membership.forgotten) break;
           const wanted = since ? changedSince : (roomFilter?.include_leave ?? false);
-          if (wanted) response.rooms.leave[membership.roomId] = await this.syncRooms.leftRoom(context, membership);
+          if (wanted) tasks.push(async () => ({ section: "leave", roomId, entry: await this.syncRooms.leftRoom(context, membership) }));
           break;
         }
+      }
+    }
+    for (let i = 0; i < tasks.length; i += ROOMS_AT_ONCE) {
+      for (const result of await Promise.all(tasks.slice(i, i + ROOMS_AT_ONCE).map((task) => task()))) {
+        if (result) (response.rooms[result.section] as Record<string, unknown>)[result.roomId] = result.entry;
       }
     }
     for (const c of this.contributors) await c.global?.(context, response);
