@@ -9,23 +9,23 @@ const SEQUENTIAL = Number(process.env["BENCH_SEQUENTIAL"] ?? 2000);
 const CONCURRENT_CLIENTS = 50;
 const PER_CLIENT = Number(process.env["BENCH_PER_CLIENT"] ?? 60);
 
-async function sequential(server: BenchServer, token: string, roomId: string): Promise<void> {
+async function sequential(server: BenchServer, token: string, roomId: string, label: string): Promise<void> {
   const url = server.url;
   const room = encodeURIComponent(roomId);
-  for (let i = 0; i < 100; i++) await api(url, token, "PUT", `/_matrix/client/v3/rooms/${room}/send/m.room.message/warm${i}`, { msgtype: "m.text", body: "warm" });
+  for (let i = 0; i < 100; i++) await api(url, token, "PUT", `/_matrix/client/v3/rooms/${room}/send/m.room.message/warm-${label}-${i}`, { msgtype: "m.text", body: "warm" });
   const latencies: number[] = [];
   const cpuBefore = server.cpuMs();
   const start = performance.now();
   for (let i = 0; i < SEQUENTIAL; i++) {
     const t = performance.now();
-    await api(url, token, "PUT", `/_matrix/client/v3/rooms/${room}/send/m.room.message/s${i}`, { msgtype: "m.text", body: `message number ${i} with some text in it` });
+    await api(url, token, "PUT", `/_matrix/client/v3/rooms/${room}/send/m.room.message/s-${label}-${i}`, { msgtype: "m.text", body: `message number ${i} with some text in it` });
     latencies.push(performance.now() - t);
   }
   const seconds = (performance.now() - start) / 1000;
   latencies.sort((a, b) => a - b);
   const cpuPerSend = (server.cpuMs() - cpuBefore) / SEQUENTIAL;
   console.log(
-    `  sequential sends, 1 client, 1 room: ${(SEQUENTIAL / seconds).toFixed(0)}/s, p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms, server CPU ${cpuPerSend.toFixed(3)} ms per send`,
+    `  sequential sends, 1 client, ${label}: ${(SEQUENTIAL / seconds).toFixed(0)}/s, p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms, server CPU ${cpuPerSend.toFixed(3)} ms per send`,
   );
 }
 
@@ -56,7 +56,9 @@ async function run(database: "sqlite" | "postgres"): Promise<void> {
     const owner = tokens[0] as string;
     const { room_id: shared } = await api<{ room_id: string }>(server.url, owner, "POST", "/_matrix/client/v3/createRoom", { preset: "public_chat" });
     for (const token of tokens.slice(1)) await api(server.url, token, "POST", `/_matrix/client/v3/join/${encodeURIComponent(shared)}`, {});
-    await sequential(server, owner, shared);
+    const { room_id: alone } = await api<{ room_id: string }>(server.url, owner, "POST", "/_matrix/client/v3/createRoom", {});
+    await sequential(server, owner, alone, "room of 1 member");
+    await sequential(server, owner, shared, `room of ${CONCURRENT_CLIENTS} members`);
     const own = [];
     for (const token of tokens) own.push({ token, roomId: (await api<{ room_id: string }>(server.url, token, "POST", "/_matrix/client/v3/createRoom", {})).room_id });
     await concurrent(server, own, "50 rooms");

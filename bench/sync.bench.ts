@@ -166,6 +166,11 @@ async function idle(server: BenchServer, client: LeanClient, label: string): Pro
     `  ${label}: RSS before ${before.toFixed(1)} MiB, with ${open} idle long-polls ${Math.max(...held).toFixed(1)} MiB ` +
       `(${(((Math.max(...held) - before) * 1024) / open).toFixed(1)} KiB per connection; opened in ${openSeconds.toFixed(1)} s, ${resets} reopened)`,
   );
+  if (process.env["BENCH_IDLE_HEAP_SIGNAL"]) {
+    // With BENCH_SERVER_NODE_ARGS="--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=/tmp": what the connections hold.
+    process.kill(server.pid, process.env["BENCH_IDLE_HEAP_SIGNAL"] as NodeJS.Signals);
+    await sleep(Number(process.env["BENCH_IDLE_HEAP_WAIT_MS"] ?? 20_000));
+  }
   // Wake them all (each user's room gets a message) so the polls finish, then stop.
   stopping = true;
   for (let r = 0; r < rooms.length; r++) await sendText(client, tokens[r] as string, rooms[r] as string, "wake", "wake up");

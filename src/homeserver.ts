@@ -43,6 +43,7 @@ export class Homeserver {
       ...(config.database_schema ? { schema: config.database_schema } : {}),
       sqliteSynchronous: config.sqlite_synchronous,
       guardTransactions: options.guardTransactions ?? false,
+      onBackgroundError: (message) => log.error({ error: message }, "database background work failed"),
     });
     try {
       const applied = await migrate(db);

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import http from "node:http";
+import net from "node:net";
 import pg from "pg";
 
 export interface BenchServer {
@@ -37,7 +38,7 @@ export async function postgresAvailable(): Promise<boolean> {
 
 export async function startBenchServer(database: "sqlite" | "postgres", extraYaml = ""): Promise<BenchServer> {
   const dir = mkdtempSync(join(tmpdir(), "tessera-bench-"));
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  const port = await freePort();
   const schema = `bench_${randomBytes(4).toString("hex")}`;
   const dbLines = database === "sqlite" ? `database: sqlite:${join(dir, "bench.db")}` : `database: ${POSTGRES_URL}\ndatabase_schema: ${schema}`;
   writeFileSync(
@@ -94,6 +95,18 @@ ${extraYaml}`,
       }
     },
   };
+}
+
+/** A port nothing listens on now: the kernel picks one for a moment's listener. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 /** Registers a user through the dummy-stage flow; returns its access token. */

@@ -10,6 +10,7 @@ import { LRUCache } from "lru-cache";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { Kysely, PostgresDialect, SqliteDialect, sql, type KyselyPlugin, type Transaction } from "kysely";
 import type { Schema } from "./schema/index.js";
+import { BACKSTOP_AUTOCHECKPOINT_PAGES, SqliteCheckpointer } from "./sqlite-checkpointer.js";
 
 export type DialectName = "sqlite" | "postgres";
 
@@ -38,6 +39,8 @@ export interface DbOptions {
    * promise a little dearer.
    */
   guardTransactions?: boolean;
+  /** Where errors of background work (SQLite checkpoints) are reported; a process warning by default. */
+  onBackgroundError?: (message: string) => void;
 }
 
 
@@ -85,6 +88,12 @@ export class Db {
     database.pragma("foreign_keys = OFF");
     database.pragma("cache_size = -16000"); // 16 MiB page cache: enough for hot indexes, small for a Pi
     database.pragma("temp_store = MEMORY");
+    const synchronous = options.sqliteSynchronous === "full" ? "FULL" : "NORMAL";
+    let checkpointer: SqliteCheckpointer | undefined;
+    if (path !== ":memory:") {
+      database.pragma(`wal_autocheckpoint = ${BACKSTOP_AUTOCHECKPOINT_PAGES}`);
+      checkpointer = new SqliteCheckpointer(path, synchronous, options.onBackgroundError ?? ((message) => process.emitWarning(`SQLite checkpoint: ${message}`)));
+    }
     // Kysely prepares every statement afresh; preparing costs more than running most of our queries,
     // so statements are kept by their SQL text (queries are parameterised, so the texts repeat).
     const statements = new LRUCache<string, BetterSqlite3.Statement>({ max: 1000 });
@@ -104,6 +113,8 @@ export class Db {
     };
     const kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: cachedDatabase }), plugins: options.guardTransactions ? [outsideTransactionGuard] : [] });
     return new Db(kysely, "sqlite", !!options.guardTransactions, async () => {
+      // The worker's connection goes first; closing the last connection checkpoints the rest of the WAL.
+      await checkpointer?.close();
       await kysely.destroy();
     });
   }

@@ -6,6 +6,19 @@
  */
 import type { PushAction } from "../protocol/push/types.js";
 import type { Db, Executor } from "./db.js";
+import { placeholderRows, Statement, StatementsByCount } from "./statement.js";
+
+// The statements of the send path, precompiled (see statement.ts).
+const ACTIONS_PER_STATEMENT = 200;
+const insertActionRows = new StatementsByCount(
+  (n) =>
+    `INSERT INTO event_push_actions (event_nid, room_nid, user_id, thread_id, stream_ordering, notify, highlight, actions)
+     VALUES ${placeholderRows(n, 8)} ON CONFLICT (event_nid, user_id) DO NOTHING`,
+);
+const upsertSentPosition = new Statement(
+  `INSERT INTO push_sent_positions (room_nid, user_id, thread_id, stream_ordering) VALUES (?, ?, ?, ?)
+   ON CONFLICT (room_nid, user_id, thread_id) DO UPDATE SET stream_ordering = excluded.stream_ordering`,
+);
 
 export const READ_RECEIPT_TYPES = ["m.read", "m.read.private"] as const;
 
@@ -72,23 +85,13 @@ export class PushActionStore {
   }
 
   async insertActions(executor: Executor, rows: readonly NewPushAction[]): Promise<void> {
-    for (let i = 0; i < rows.length; i += 200) {
-      await executor
-        .insertInto("event_push_actions")
-        .values(
-          rows.slice(i, i + 200).map((r) => ({
-            event_nid: r.eventNid,
-            room_nid: r.roomNid,
-            user_id: r.userId,
-            thread_id: r.threadId,
-            stream_ordering: r.streamOrdering,
-            notify: 1,
-            highlight: r.highlight ? 1 : 0,
-            actions: JSON.stringify(r.actions),
-          })),
-        )
-        .onConflict((oc) => oc.columns(["event_nid", "user_id"]).doNothing())
-        .execute();
+    for (let i = 0; i < rows.length; i += ACTIONS_PER_STATEMENT) {
+      const chunk = rows.slice(i, i + ACTIONS_PER_STATEMENT);
+      const params: unknown[] = [];
+      for (const r of chunk) {
+        params.push(r.eventNid, r.roomNid, r.userId, r.threadId, r.streamOrdering, 1, r.highlight ? 1 : 0, JSON.stringify(r.actions));
+      }
+      await insertActionRows.of(chunk.length).all(this.db.dialect, executor, params);
     }
   }
 
@@ -123,11 +126,7 @@ export class PushActionStore {
   }
 
   async recordSent(executor: Executor, position: SentPosition & { userId: string }): Promise<void> {
-    await executor
-      .insertInto("push_sent_positions")
-      .values({ room_nid: position.roomNid, user_id: position.userId, thread_id: position.threadId, stream_ordering: position.streamOrdering })
-      .onConflict((oc) => oc.columns(["room_nid", "user_id", "thread_id"]).doUpdateSet({ stream_ordering: position.streamOrdering }))
-      .execute();
+    await upsertSentPosition.all(this.db.dialect, executor, [position.roomNid, position.userId, position.threadId, position.streamOrdering]);
   }
 
   /** The user's read receipts: the furthest of m.read and m.read.private per room and thread (one room when `roomNid` is given). */

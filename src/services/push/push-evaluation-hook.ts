@@ -6,6 +6,7 @@
  * As in Synapse, users who ignore the sender get nothing, a redacted event's notifications are
  * dropped, and a user's own event counts as read up to it in its thread.
  */
+import { LRUCache } from "lru-cache";
 import { authStateFromMap } from "../../protocol/auth/auth-state.js";
 import { stateKey, type RoomEvent, type StateKey } from "../../protocol/event.js";
 import { actionsHighlight, actionsNotify } from "../../protocol/push/actions.js";
@@ -18,11 +19,30 @@ import type { PersistContext, PersistHook } from "../rooms/event-persister.js";
 import { roomEventOf } from "../rooms/room-event-view.js";
 import type { PushRulesCache } from "./push-rules-cache.js";
 
+type JoinedMembers = Awaited<ReturnType<PushActionStore["joinedMembers"]>>;
+
 /** The thread ID of the main timeline in receipts and counts. */
 export const MAIN_THREAD = "main";
 
 export function pushEvaluationHook(actions: PushActionStore, events: EventStore, rules: PushRulesCache, serverName: string): PersistHook {
   const isLocal = (userId: string): boolean => userId.endsWith(`:${serverName}`);
+  // Joined members by room, read once and kept until a membership event of the room commits: the room's
+  // writer is the only one that changes them, and it runs this hook. A membership event reads afresh
+  // (its own change is in the transaction) and drops the entry once it committed.
+  const joined = new LRUCache<number, JoinedMembers>({ max: 2_000 });
+  const joinedMembers = async ({ tx, event, head, afterCommit }: PersistContext): Promise<JoinedMembers> => {
+    const roomNid = head.room.roomNid;
+    if (event.type === "m.room.member") {
+      afterCommit(() => joined.delete(roomNid));
+      return actions.joinedMembers(tx.db, roomNid);
+    }
+    let members = joined.get(roomNid);
+    if (!members) {
+      members = await actions.joinedMembers(tx.db, roomNid);
+      joined.set(roomNid, members);
+    }
+    return members;
+  };
   return async (context: PersistContext) => {
     const { tx, event, head } = context;
     if (event.type === "m.room.redaction" && typeof event.redacts === "string") {
@@ -34,7 +54,7 @@ export function pushEvaluationHook(actions: PushActionStore, events: EventStore,
     const threadId = context.threadId ?? MAIN_THREAD;
     if (isLocal(event.sender)) await actions.recordSent(tx.db, { roomNid, userId: event.sender, threadId, streamOrdering: context.streamOrdering });
 
-    const members = await actions.joinedMembers(tx.db, roomNid);
+    const members = await joinedMembers(context);
     const recipients = new Set(members.local);
     const invitee = event.type === "m.room.member" && event.content["membership"] === "invite" ? event.state_key : undefined;
     if (typeof invitee === "string" && isLocal(invitee)) recipients.add(invitee);

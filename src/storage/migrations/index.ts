@@ -14,8 +14,9 @@ import { threadsMigration } from "./010-threads.js";
 import { userDirectorySearchMigration } from "./013-user-directory-search.js";
 import { userReportsMigration } from "./014-user-reports.js";
 import { searchMigration } from "./015-search.js";
+import { pushActionsIndexMigration } from "./016-push-actions-index.js";
 
-export const MIGRATIONS: readonly Migration[] = [accountsMigration, eventsMigration, userDataMigration, threepidsMigration, threadsMigration, pushMigration, userDirectorySearchMigration, userReportsMigration, searchMigration];
+export const MIGRATIONS: readonly Migration[] = [accountsMigration, eventsMigration, userDataMigration, threepidsMigration, threadsMigration, pushMigration, userDirectorySearchMigration, userReportsMigration, searchMigration, pushActionsIndexMigration];
 
 export async function migrate(db: Db): Promise<string[]> {
   const raw = db.kysely as unknown as Kysely<unknown>;
