@@ -131,6 +131,8 @@ async function idle(server: BenchServer, client: LeanClient, label: string): Pro
   const before = server.rssMiB();
 
   let stopping = false;
+  let wokenAt = 0;
+  const answeredAfterWake: number[] = [];
   let open = 0;
   let resets = 0;
   const polls: Promise<void>[] = [];
@@ -145,6 +147,7 @@ async function idle(server: BenchServer, client: LeanClient, label: string): Pro
       }
       if (res.status !== 200) throw new Error(`sync ${res.status} ${res.body}`);
       position = (JSON.parse(res.body) as { next_batch: string }).next_batch;
+      if (stopping) answeredAfterWake.push(res.arrivedAt - wokenAt);
     }
   };
   const openStart = performance.now();
@@ -173,10 +176,10 @@ async function idle(server: BenchServer, client: LeanClient, label: string): Pro
   }
   // Wake them all (each user's room gets a message) so the polls finish, then stop.
   stopping = true;
+  wokenAt = performance.now();
   for (let r = 0; r < rooms.length; r++) await sendText(client, tokens[r] as string, rooms[r] as string, "wake", "wake up");
-  const t = performance.now();
   await Promise.all(polls);
-  console.log(`  ${label}: all ${open} long-polls answered ${ms(performance.now() - t)} after the wake-up sends`);
+  console.log(`  ${label}: ${open} long-polls woken by ${rooms.length} sends (one per room), answered after the first send: ${summary(answeredAfterWake)}`);
 }
 
 async function initial(server: BenchServer, client: LeanClient, label: string): Promise<void> {

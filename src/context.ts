@@ -71,6 +71,7 @@ import { ProfileService } from "./services/profile/profile-service.js";
 import { userDirectoryHook } from "./services/user-directory/user-directory-hook.js";
 import { UserDirectoryService } from "./services/user-directory/user-directory-service.js";
 import { subsystemLogger } from "./logger.js";
+import { autoJoinHook } from "./services/accounts/auto-join.js";
 import { PresenceStore } from "./storage/presence-store.js";
 import { ReceiptStore } from "./storage/receipt-store.js";
 import { ReceiptService } from "./services/ephemeral/receipt-service.js";
@@ -237,6 +238,9 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
   const formatter = new EventFormatter(stores.events, stores.rooms, clock);
   const visibility = new VisibilityService(stores.events, stores.states);
   const membership = new MembershipService(sender, heads, reader, stores.rooms, stores.users, config.server_name);
+  if (config.registration.auto_join_rooms.length > 0) {
+    registration.onNewAccount(autoJoinHook(config.registration.auto_join_rooms, membership, subsystemLogger(log, "auto-join")));
+  }
   const createRoom = new CreateRoomService(sender, persister, linearizer, stores.rooms, stores.users, clock, config.server_name);
   // Aliases and the room directory: createRoom's alias and publication, joins by alias.
   const aliases = new AliasService(db, stores.rooms, heads, reader, sender, clock, config.server_name);

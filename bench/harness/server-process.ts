@@ -53,7 +53,8 @@ registration: { enabled: true, tokens_required: false, shared_secret: "bench-sha
 rate_limits: { enabled: false }
 ${extraYaml}`,
   );
-  const nodeArgs = (process.env["BENCH_SERVER_NODE_ARGS"] ?? "").split(" ").filter(Boolean);
+  // The flags `npm start` runs the server with (package.json), then any the bench run adds.
+  const nodeArgs = ["--enable-source-maps", "--max-semi-space-size=2", ...(process.env["BENCH_SERVER_NODE_ARGS"] ?? "").split(" ").filter(Boolean)];
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, "dist/main.js", "start", "--config", join(dir, "tessera.yaml")], {
     stdio: ["ignore", "pipe", "inherit"],
   });

@@ -3,7 +3,7 @@
  * Every key is documented in docs/config.md; defaults here are what a fresh `tessera start` uses.
  */
 import { z } from "zod";
-import { isValidUserId } from "../protocol/identifiers.js";
+import { isValidRoomAlias, isValidRoomId, isValidUserId } from "../protocol/identifiers.js";
 
 const listenerSchema = z
   .object({
@@ -64,8 +64,10 @@ export const configSchema = z
         /** Secret for POST /_synapse/admin/v1/register (nonce + HMAC-SHA1). Unset disables it. */
         shared_secret: z.string().min(16).optional(),
         allow_guests: z.boolean().default(false),
-        /** Users every new account joins automatically (aliases or room IDs). */
-        auto_join_rooms: z.array(z.string()).default([]),
+        /** Rooms every new account joins automatically (aliases or room IDs). */
+        auto_join_rooms: z
+          .array(z.string().refine((room) => isValidRoomAlias(room) || isValidRoomId(room), { message: "must be a room alias (#name:server) or a room ID" }))
+          .default([]),
       })
       .strict()
       .default({ enabled: false, tokens_required: true, allow_guests: false, auto_join_rooms: [] }),

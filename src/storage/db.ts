@@ -8,22 +8,15 @@ import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { LRUCache } from "lru-cache";
 import { AsyncLocalStorage } from "node:async_hooks";
-import { Kysely, PostgresDialect, SqliteDialect, sql, type KyselyPlugin, type Transaction } from "kysely";
+import { Kysely, PostgresDialect, SqliteDialect, sql, type KyselyPlugin } from "kysely";
 import type { Schema } from "./schema/index.js";
 import { BACKSTOP_AUTOCHECKPOINT_PAGES, SqliteCheckpointer } from "./sqlite-checkpointer.js";
+import { GroupCommitter } from "./group-commit.js";
 
 export type DialectName = "sqlite" | "postgres";
 
-/** A Kysely executor: the database itself or an open transaction. Store functions take one of these. */
-export type Executor = Kysely<Schema> | Transaction<Schema>;
-
-export interface Tx {
-  readonly db: Transaction<Schema>;
-  /** Runs after the transaction committed; never runs if it rolled back. */
-  onCommit(hook: () => void): void;
-  /** Runs after the transaction ended, committed or not (before the onCommit hooks). */
-  onFinally(hook: () => void): void;
-}
+import type { Tx } from "./executor.js";
+export type { Executor, Tx } from "./executor.js";
 
 export interface DbOptions {
   /** `sqlite:<path>`, `sqlite::memory:` or `postgres://...`. */
@@ -70,7 +63,18 @@ export class Db {
     readonly dialect: DialectName,
     private readonly guarded: boolean,
     private readonly closeHook: () => Promise<void>,
-  ) {}
+  ) {
+    // SQLite has one connection: transactions waiting for it are committed together (group-commit.ts).
+    if (dialect === "sqlite") {
+      this.groupCommitter = new GroupCommitter(
+        kysely,
+        (work) => (guarded ? transactionContext.run(true, work) : work()),
+        (work) => (guarded ? transactionContext.exit(work) : work()),
+      );
+    }
+  }
+
+  private readonly groupCommitter: GroupCommitter | undefined;
 
   static async open(options: DbOptions): Promise<Db> {
     if (options.url.startsWith("sqlite:")) return Db.openSqlite(options);
@@ -151,6 +155,7 @@ export class Db {
 
   /** Runs `work` in one transaction; hooks registered with tx.onCommit run after a successful commit. */
   async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    if (this.groupCommitter) return this.groupCommitter.run(work);
     const hooks: (() => void)[] = [];
     const finals: (() => void)[] = [];
     let result: T;

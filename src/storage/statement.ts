@@ -6,7 +6,8 @@
  * The text must be plain SQL that both databases accept; `?` becomes `$n` on PostgreSQL.
  */
 import { CompiledQuery } from "kysely";
-import type { DialectName, Executor } from "./db.js";
+import type { DialectName } from "./db.js";
+import type { Executor } from "./executor.js";
 
 export class Statement<Row = Record<string, unknown>> {
   private readonly texts: Record<DialectName, string>;

@@ -126,10 +126,22 @@ for (const database of DATABASE_KINDS) {
       const phone = await login(hs, "alice", "alice password");
       const pollers = [alice, phone, bob];
       const tokens = await Promise.all(pollers.map(async (c) => (await c.get<Sync>(`${V3}/sync`)).body.next_batch));
-      const polls = pollers.map((c, i) => c.get<Sync>(`${V3}/sync?timeout=10000&since=${tokens[i]}`));
+      const sent: { eventId?: string } = {};
+      // Each long-polls until a response carries the message (another update, presence, may come first).
+      const polls = pollers.map(async (c, i) => {
+        let since = tokens[i] as string;
+        for (let attempt = 0; attempt < 20; attempt++) {
+          const res = await c.get<Sync>(`${V3}/sync?timeout=10000&since=${since}`);
+          assert.equal(res.status, 200);
+          const found = res.body.rooms.join[roomId]?.timeline.events.find((e) => e.event_id === sent.eventId || e.content["body"] === "to everyone");
+          if (found) return found;
+          since = res.body.next_batch;
+        }
+        return undefined;
+      });
       await new Promise((r) => setTimeout(r, 200));
-      const eventId = await say(alice, roomId, "to everyone", "shared-txn");
-      const views = (await Promise.all(polls)).map((res) => res.body.rooms.join[roomId]?.timeline.events.find((e) => e.event_id === eventId));
+      sent.eventId = await say(alice, roomId, "to everyone", "shared-txn");
+      const views = await Promise.all(polls);
       for (const view of views) {
         assert.ok(view, "every long-poll gets the message");
         assert.equal(view.content["body"], "to everyone");

@@ -67,17 +67,32 @@ export class SyncService {
     const since = request.since !== undefined ? clampToNow(decodeSyncToken(request.since), this.notifier.positions()) : undefined;
     const deadline = Date.now() + request.timeoutMs;
     for (;;) {
-      const now = this.notifier.positions();
-      const response = await this.compute(requester, since, now, request);
-      if (!since || request.fullState || hasUpdates(response)) return response;
-      const remaining = deadline - Date.now();
-      if (remaining <= 0 || signal.aborted) return response;
+      const step = await this.answerOrWait(requester, since, request, deadline, signal);
+      if ("response" in step) return step.response;
+      // Only the positions are held while waiting, not the empty answer (thousands of idle long-polls):
+      // once the wait ends the answer is computed again, from the newer positions.
       const joined = (await this.memberships.of(requester.userId)).filter((m) => m.membership === "join").map((m) => m.roomId);
-      // Anything notified after `now` wakes us; re-check first in case it happened while computing.
-      if (samePositions(this.notifier.positions(), now)) {
-        await this.notifier.wait(requester.userId, joined, remaining, signal);
+      // Anything notified after `from` wakes us; re-check first in case it happened while computing.
+      if (samePositions(this.notifier.positions(), step.from)) {
+        await this.notifier.wait(requester.userId, joined, step.remaining, signal);
       }
     }
+  }
+
+  /** The answer if there is news (or no waiting is wanted, or time is up); else how long to wait from which positions. */
+  private async answerOrWait(
+    requester: Requester,
+    since: StreamPositions | undefined,
+    request: SyncRequest,
+    deadline: number,
+    signal: AbortSignal,
+  ): Promise<{ response: SyncResponse } | { from: StreamPositions; remaining: number }> {
+    const now = this.notifier.positions();
+    const response = await this.compute(requester, since, now, request);
+    if (!since || request.fullState || hasUpdates(response)) return { response };
+    const remaining = deadline - Date.now();
+    if (remaining <= 0 || signal.aborted) return { response };
+    return { from: now, remaining };
   }
 
   private async compute(requester: Requester, since: StreamPositions | undefined, now: StreamPositions, request: SyncRequest): Promise<SyncResponse> {
