@@ -8,7 +8,7 @@
  * position moves here).
  */
 import { MatrixError } from "../../errors.js";
-import type { Notifier, StreamPositions } from "../../notifier/notifier.js";
+import type { Notifier } from "../../notifier/notifier.js";
 import type { EventStore, StoredEvent } from "../../storage/event-store.js";
 import type { EventStreamStore } from "../../storage/event-stream-store.js";
 import type { RoomStore } from "../../storage/room-store.js";
@@ -17,7 +17,7 @@ import type { ClientEvent, EventFormatter, Viewer } from "../rooms/event-formatt
 import type { RoomReads } from "../rooms/room-reads.js";
 import type { RoomStateReader } from "../rooms/room-state-reader.js";
 import { parseHistoryVisibility, type VisibilityService } from "../rooms/visibility.js";
-import { decodeSyncToken, encodeSyncToken } from "../sync/tokens.js";
+import { clampToNow, decodeSyncToken, encodeSyncToken, samePositions } from "../sync/tokens.js";
 
 /** Most events one response carries; the `end` token then points at the last one. */
 const MAX_CHUNK = 100;
@@ -131,13 +131,3 @@ export class EventStreamService {
   }
 }
 
-/** A token from the future (another server's, or after a restore) counts as now. */
-function clampToNow(positions: StreamPositions, now: StreamPositions): StreamPositions {
-  const out = { ...positions };
-  for (const key of Object.keys(out) as (keyof StreamPositions)[]) if (out[key] > now[key]) out[key] = now[key];
-  return out;
-}
-
-function samePositions(a: StreamPositions, b: StreamPositions): boolean {
-  return (Object.keys(a) as (keyof StreamPositions)[]).every((k) => a[k] === b[k]);
-}

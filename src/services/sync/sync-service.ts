@@ -14,7 +14,7 @@ import type { PositionMemo } from "./position-memo.js";
 import { SyncMemberships } from "./sync-memberships.js";
 import type { SyncRooms } from "./sync-rooms.js";
 import { emptyResponse, hasUpdates, type SyncContext, type SyncContributor, type SyncResponse } from "./sync-types.js";
-import { decodeSyncToken, encodeSyncToken } from "./tokens.js";
+import { clampToNow, decodeSyncToken, encodeSyncToken, samePositions } from "./tokens.js";
 
 export interface SyncRequest {
   since?: string | undefined;
@@ -165,13 +165,3 @@ export class SyncService {
   }
 }
 
-/** A token from the future (another server's, or after a restore) is treated as "now". */
-function clampToNow(positions: StreamPositions, now: StreamPositions): StreamPositions {
-  const out = { ...positions };
-  for (const key of Object.keys(out) as (keyof StreamPositions)[]) if (out[key] > now[key]) out[key] = now[key];
-  return out;
-}
-
-function samePositions(a: StreamPositions, b: StreamPositions): boolean {
-  return (Object.keys(a) as (keyof StreamPositions)[]).every((k) => a[k] === b[k]);
-}

@@ -10,6 +10,17 @@ export function encodeSyncToken(positions: StreamPositions): string {
   return `s${STREAMS.map((s) => positions[s]).join("_")}`;
 }
 
+/** A token from the future (another server's, or after a restore) is treated as "now". */
+export function clampToNow(positions: StreamPositions, now: StreamPositions): StreamPositions {
+  const out = { ...positions };
+  for (const key of Object.keys(out) as (keyof StreamPositions)[]) if (out[key] > now[key]) out[key] = now[key];
+  return out;
+}
+
+export function samePositions(a: StreamPositions, b: StreamPositions): boolean {
+  return (Object.keys(a) as (keyof StreamPositions)[]).every((k) => a[k] === b[k]);
+}
+
 export function decodeSyncToken(token: string): StreamPositions {
   const match = /^s(\d+(?:_\d+)*)$/.exec(token);
   if (!match) throw new MatrixError(400, "M_INVALID_PARAM", "Invalid sync token");
