@@ -277,6 +277,15 @@ for (const database of DATABASE_KINDS) {
         assert.ok(!filtered.account_data.events.some((e) => e.type === "m.push_rules"), "the account data filter applies");
         assert.equal((await carol.delete(rulePath("content", "cake"))).status, 200);
       });
+
+      it("is readable as global account data, as Synapse answers it, and not writable there", async () => {
+        const path = `${V3}/user/${q("@carol:localhost")}/account_data/m.push_rules`;
+        const read = await carol.get<{ global: Ruleset }>(path);
+        assert.equal(read.status, 200);
+        assert.deepEqual(read.body, { global: await rules(carol) });
+        const write = await carol.put(path, { global: {} });
+        assert.equal(write.status, 405);
+      });
     });
 
     describe("unread counts", () => {

@@ -23,6 +23,7 @@ export type AccountDataContent = Record<string, unknown>;
 export class AccountDataService {
   // One read-modify-write at a time per user (tags); the stream has one writer process.
   private readonly perUser = new RoomLinearizer();
+  private readonly managedReaders = new Map<string, (userId: string) => Promise<AccountDataContent>>();
 
   constructor(
     private readonly db: Db,
@@ -38,8 +39,18 @@ export class AccountDataService {
   }
 
   /** GET /user/{userId}[/rooms/{roomId}]/account_data/{type}. */
+  /**
+   * Global account data that another area keeps in its own tables (m.push_rules): GET reads it from
+   * there, as Synapse answers it, rather than a 404.
+   */
+  addManagedReader(type: string, read: (userId: string) => Promise<AccountDataContent>): void {
+    this.managedReaders.set(type, read);
+  }
+
   async getForClient(requester: Requester, userId: string, roomId: string | undefined, type: string): Promise<AccountDataContent> {
     this.checkAccess(requester, userId, roomId);
+    const managed = roomId === undefined ? this.managedReaders.get(type) : undefined;
+    if (managed) return managed(userId);
     const content = await this.store.get(userId, roomId ?? "", type);
     if (content === undefined) throw new MatrixError(404, "M_NOT_FOUND", roomId === undefined ? "Account data not found" : "Room account data not found");
     return content;
