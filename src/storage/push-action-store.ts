@@ -6,7 +6,7 @@
  */
 import type { PushAction } from "../protocol/push/types.js";
 import type { Db, Executor } from "./db.js";
-import { placeholderRows, Statement, StatementsByCount } from "./statement.js";
+import { placeholderList, placeholderRows, Statement, StatementsByCount } from "./statement.js";
 
 // The statements of the send path, precompiled (see statement.ts).
 const ACTIONS_PER_STATEMENT = 200;
@@ -15,12 +15,29 @@ const insertActionRows = new StatementsByCount(
     `INSERT INTO event_push_actions (event_nid, room_nid, user_id, thread_id, stream_ordering, notify, highlight, actions)
      VALUES ${placeholderRows(n, 8)} ON CONFLICT (event_nid, user_id) DO NOTHING`,
 );
+/** The receipts that mark what a user has read. */
+export const READ_RECEIPT_TYPES = ["m.read", "m.read.private"] as const;
+
+// The reads of /sync's unread counts, made for every woken long-poll.
+const receiptPositionsInRoom = new Statement<{ room_id: string; thread_id: string; pos: number }>(
+  `SELECT receipts.room_id, receipts.thread_id, MAX(receipts.event_stream_ordering) AS pos
+   FROM receipts INNER JOIN rooms ON rooms.room_id = receipts.room_id
+   WHERE receipts.user_id = ? AND receipts.receipt_type IN (${placeholderList(READ_RECEIPT_TYPES.length)}) AND rooms.room_nid = ?
+   GROUP BY receipts.room_id, receipts.thread_id`,
+);
+const sentPositionsInRoom = new Statement<{ thread_id: string; stream_ordering: number }>(
+  `SELECT thread_id, stream_ordering FROM push_sent_positions WHERE user_id = ? AND room_nid = ?`,
+);
+const countsByThreadInRoom = new Statement<{ thread_id: string; n: number; h: number | null }>(
+  `SELECT thread_id, COUNT(*) AS n, SUM(highlight) AS h FROM event_push_actions
+   WHERE user_id = ? AND room_nid = ? AND stream_ordering > ? AND stream_ordering <= ? AND notify = 1
+   GROUP BY thread_id`,
+);
 const upsertSentPosition = new Statement(
   `INSERT INTO push_sent_positions (room_nid, user_id, thread_id, stream_ordering) VALUES (?, ?, ?, ?)
    ON CONFLICT (room_nid, user_id, thread_id) DO UPDATE SET stream_ordering = excluded.stream_ordering`,
 );
 
-export const READ_RECEIPT_TYPES = ["m.read", "m.read.private"] as const;
 
 const IGNORED_USER_LIST = "m.ignored_user_list";
 
@@ -131,6 +148,11 @@ export class PushActionStore {
 
   /** The user's read receipts: the furthest of m.read and m.read.private per room and thread (one room when `roomNid` is given). */
   async receiptPositions(userId: string, roomNid?: number): Promise<ReceiptPosition[]> {
+    if (roomNid !== undefined) {
+      // One room: what every woken long-poll asks, so precompiled.
+      const rows = await receiptPositionsInRoom.all(this.db.dialect, this.db.kysely, [userId, ...READ_RECEIPT_TYPES, roomNid]);
+      return rows.map((r) => ({ roomId: r.room_id, roomNid, threadId: r.thread_id, streamOrdering: Number(r.pos) }));
+    }
     let query = this.db.kysely
       .selectFrom("receipts")
       .innerJoin("rooms", "rooms.room_id", "receipts.room_id")
@@ -144,6 +166,10 @@ export class PushActionStore {
 
   /** Where the user last sent an event in each room and thread (one room when `roomNid` is given). */
   async sentPositions(userId: string, roomNid?: number): Promise<SentPosition[]> {
+    if (roomNid !== undefined) {
+      const rows = await sentPositionsInRoom.all(this.db.dialect, this.db.kysely, [userId, roomNid]);
+      return rows.map((r) => ({ roomNid, threadId: r.thread_id, streamOrdering: Number(r.stream_ordering) }));
+    }
     let query = this.db.kysely.selectFrom("push_sent_positions").selectAll().where("user_id", "=", userId);
     if (roomNid !== undefined) query = query.where("room_nid", "=", roomNid);
     const rows = await query.execute();
@@ -166,16 +192,7 @@ export class PushActionStore {
 
   /** Notifications per thread in a room with stream positions in (after, upTo]. */
   async countsByThread(userId: string, roomNid: number, after: number, upTo: number): Promise<ThreadCount[]> {
-    const rows = await this.db.kysely
-      .selectFrom("event_push_actions")
-      .select(["thread_id", (eb) => eb.fn.countAll<number>().as("n"), (eb) => eb.fn.sum<number>("highlight").as("h")])
-      .where("user_id", "=", userId)
-      .where("room_nid", "=", roomNid)
-      .where("stream_ordering", ">", after)
-      .where("stream_ordering", "<=", upTo)
-      .where("notify", "=", 1)
-      .groupBy("thread_id")
-      .execute();
+    const rows = await countsByThreadInRoom.all(this.db.dialect, this.db.kysely, [userId, roomNid, after, upTo]);
     return rows.map((r) => ({ threadId: r.thread_id, notifications: Number(r.n), highlights: Number(r.h ?? 0) }));
   }
 
