@@ -2,7 +2,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { ApiClient } from "../harness/client.js";
+import { ApiClient, registeredClients } from "../harness/client.js";
 import { startTestServer, type TestServer } from "../harness/server.js";
 import { DATABASE_KINDS, isPostgresAvailable, POSTGRES_SKIP_MESSAGE } from "../harness/databases.js";
 
@@ -34,14 +34,11 @@ for (const database of DATABASE_KINDS) {
 describe(`OpenID, TURN and whois on ${database}`, { skip: database === "postgres" && !(await isPostgresAvailable()) ? POSTGRES_SKIP_MESSAGE : false }, () => {
   let hs: TestServer;
   let alice: ApiClient;
-  let bob: ApiClient;
 
   before(async () => {
     hs = await startTestServer({ database, config: { registration: { allow_guests: true } } });
-    alice = new ApiClient(hs.url);
-    bob = new ApiClient(hs.url);
-    await alice.register("alice");
-    await bob.register("bob");
+    // bob exists so that requests about him are about a real user.
+    [alice] = await registeredClients(hs.url, "alice", "bob");
   });
   after(async () => hs.destroy());
 

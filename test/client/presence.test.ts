@@ -4,7 +4,7 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ApiClient } from "../harness/client.js";
+import { ApiClient, registeredClients } from "../harness/client.js";
 import { startTestServer, type TestServer } from "../harness/server.js";
 import { DATABASE_KINDS, isPostgresAvailable, POSTGRES_SKIP_MESSAGE } from "../harness/databases.js";
 
@@ -54,12 +54,7 @@ for (const database of DATABASE_KINDS) {
 
     before(async () => {
       hs = await startTestServer({ database });
-      alice = new ApiClient(hs.url);
-      bob = new ApiClient(hs.url);
-      carol = new ApiClient(hs.url);
-      await alice.register("alice");
-      await bob.register("bob");
-      await carol.register("carol");
+      [alice, bob, carol] = await registeredClients(hs.url, "alice", "bob", "carol");
       await shareRoom(alice, bob);
     });
     after(async () => hs.destroy());
@@ -154,10 +149,7 @@ for (const database of DATABASE_KINDS) {
 
     before(async () => {
       hs = await startTestServer({ database, config: { presence: { idle_timeout_ms: 800, offline_timeout_ms: 800 } } });
-      alice = new ApiClient(hs.url);
-      bob = new ApiClient(hs.url);
-      await alice.register("alice");
-      await bob.register("bob");
+      [alice, bob] = await registeredClients(hs.url, "alice", "bob");
       roomId = await shareRoom(alice, bob);
     });
     after(async () => hs.destroy());
@@ -211,10 +203,7 @@ for (const database of DATABASE_KINDS) {
 
     before(async () => {
       hs = await startTestServer({ database, config: { presence: { enabled: false } } });
-      alice = new ApiClient(hs.url);
-      bob = new ApiClient(hs.url);
-      await alice.register("alice");
-      await bob.register("bob");
+      [alice, bob] = await registeredClients(hs.url, "alice", "bob");
       await shareRoom(alice, bob);
     });
     after(async () => hs.destroy());

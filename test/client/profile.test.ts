@@ -1,6 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ApiClient } from "../harness/client.js";
+import { ApiClient, registeredClients } from "../harness/client.js";
 import { startTestServer, type TestServer } from "../harness/server.js";
 import { DATABASE_KINDS, isPostgresAvailable, POSTGRES_SKIP_MESSAGE } from "../harness/databases.js";
 
@@ -19,10 +19,7 @@ for (const database of DATABASE_KINDS) {
 
     before(async () => {
       hs = await startTestServer({ database, config: { registration: { allow_guests: true } } });
-      alice = new ApiClient(hs.url);
-      bob = new ApiClient(hs.url);
-      await alice.register("alice");
-      await bob.register("bob");
+      [alice, bob] = await registeredClients(hs.url, "alice", "bob");
     });
     after(async () => hs.destroy());
 

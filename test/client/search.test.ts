@@ -1,6 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ApiClient } from "../harness/client.js";
+import type { ApiClient} from "../harness/client.js";
+import { registeredClients } from "../harness/client.js";
 import { startTestServer, type TestServer } from "../harness/server.js";
 import { DATABASE_KINDS, isPostgresAvailable, POSTGRES_SKIP_MESSAGE } from "../harness/databases.js";
 import { sql } from "kysely";
@@ -65,12 +66,7 @@ describe(`server-side search on ${database}`, { skip: database === "postgres" &&
 
   before(async () => {
     hs = await startTestServer({ database });
-    alice = new ApiClient(hs.url);
-    bob = new ApiClient(hs.url);
-    carol = new ApiClient(hs.url);
-    await alice.register("alice");
-    await bob.register("bob");
-    await carol.register("carol");
+    [alice, bob, carol] = await registeredClients(hs.url, "alice", "bob", "carol");
   });
   after(async () => hs.destroy());
 

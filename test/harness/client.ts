@@ -68,3 +68,14 @@ export class ApiClient {
     return done.body;
   }
 }
+
+/** A client for each name, registered as that user in order (the usual start of a client test). */
+export async function registeredClients<const Names extends readonly string[]>(baseUrl: string, ...names: Names): Promise<{ -readonly [K in keyof Names]: ApiClient }> {
+  const clients: ApiClient[] = [];
+  for (const name of names) {
+    const client = new ApiClient(baseUrl);
+    await client.register(name);
+    clients.push(client);
+  }
+  return clients as { -readonly [K in keyof Names]: ApiClient };
+}
