@@ -1,5 +1,6 @@
 /** Lookups across a room's timeline and memberships: the event nearest a timestamp, rooms two users share. */
 import type { Db } from "./db.js";
+import { sharedRooms } from "./room-store.js";
 
 export class RoomLookupStore {
   constructor(private readonly db: Db) {}
@@ -30,19 +31,7 @@ export class RoomLookupStore {
 
   /** Rooms both users are joined to, by room ID, after `afterRoomId`, at most `limit`. */
   async mutualRooms(userA: string, userB: string, afterRoomId: string | undefined, limit: number): Promise<string[]> {
-    let query = this.db.kysely
-      .selectFrom("room_memberships as a")
-      .innerJoin("room_memberships as b", "a.room_nid", "b.room_nid")
-      .innerJoin("rooms", "rooms.room_nid", "a.room_nid")
-      .select("rooms.room_id")
-      .where("a.user_id", "=", userA)
-      .where("a.membership", "=", "join")
-      .where("b.user_id", "=", userB)
-      .where("b.membership", "=", "join")
-      .orderBy("rooms.room_id")
-      .limit(limit);
-    if (afterRoomId !== undefined) query = query.where("rooms.room_id", ">", afterRoomId);
-    return (await query.execute()).map((r) => r.room_id);
+    return sharedRooms(this.db, userA, userB, { afterRoomId, limit });
   }
 
   /** How many rooms both users are joined to. */

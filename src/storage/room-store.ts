@@ -143,17 +143,7 @@ export class RoomStore {
 
   /** Rooms both users are joined to. */
   async sharedRooms(userA: string, userB: string): Promise<string[]> {
-    const rows = await this.db.kysely
-      .selectFrom("room_memberships as a")
-      .innerJoin("room_memberships as b", "a.room_nid", "b.room_nid")
-      .innerJoin("rooms", "rooms.room_nid", "a.room_nid")
-      .select("rooms.room_id")
-      .where("a.user_id", "=", userA)
-      .where("a.membership", "=", "join")
-      .where("b.user_id", "=", userB)
-      .where("b.membership", "=", "join")
-      .execute();
-    return rows.map((r) => r.room_id);
+    return sharedRooms(this.db, userA, userB);
   }
 
   async getAlias(alias: string): Promise<{ roomId: string; creator: string } | undefined> {
@@ -232,4 +222,21 @@ export class RoomStore {
       .execute();
     return rows.map((r) => Number(r.state_key_nid));
   }
+}
+
+/** Rooms both users are joined to, by room ID: after `afterRoomId` and at most `limit` when given. */
+export async function sharedRooms(db: Db, userA: string, userB: string, page: { afterRoomId?: string | undefined; limit?: number } = {}): Promise<string[]> {
+  let query = db.kysely
+    .selectFrom("room_memberships as a")
+    .innerJoin("room_memberships as b", "a.room_nid", "b.room_nid")
+    .innerJoin("rooms", "rooms.room_nid", "a.room_nid")
+    .select("rooms.room_id")
+    .where("a.user_id", "=", userA)
+    .where("a.membership", "=", "join")
+    .where("b.user_id", "=", userB)
+    .where("b.membership", "=", "join")
+    .orderBy("rooms.room_id");
+  if (page.afterRoomId !== undefined) query = query.where("rooms.room_id", ">", page.afterRoomId);
+  if (page.limit !== undefined) query = query.limit(page.limit);
+  return (await query.execute()).map((r) => r.room_id);
 }
