@@ -15,8 +15,9 @@ import { userDirectorySearchMigration } from "./013-user-directory-search.js";
 import { userReportsMigration } from "./014-user-reports.js";
 import { searchMigration } from "./015-search.js";
 import { pushActionsIndexMigration } from "./016-push-actions-index.js";
+import { leanEventWritesMigration } from "./017-lean-event-writes.js";
 
-export const MIGRATIONS: readonly Migration[] = [accountsMigration, eventsMigration, userDataMigration, threepidsMigration, threadsMigration, pushMigration, userDirectorySearchMigration, userReportsMigration, searchMigration, pushActionsIndexMigration];
+export const MIGRATIONS: readonly Migration[] = [accountsMigration, eventsMigration, userDataMigration, threepidsMigration, threadsMigration, pushMigration, userDirectorySearchMigration, userReportsMigration, searchMigration, pushActionsIndexMigration, leanEventWritesMigration];
 
 export async function migrate(db: Db): Promise<string[]> {
   const raw = db.kysely as unknown as Kysely<unknown>;
