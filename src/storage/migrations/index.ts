@@ -16,8 +16,9 @@ import { userReportsMigration } from "./014-user-reports.js";
 import { searchMigration } from "./015-search.js";
 import { pushActionsIndexMigration } from "./016-push-actions-index.js";
 import { leanEventWritesMigration } from "./017-lean-event-writes.js";
+import { leanIdWritesMigration } from "./018-lean-id-writes.js";
 
-export const MIGRATIONS: readonly Migration[] = [accountsMigration, eventsMigration, userDataMigration, threepidsMigration, threadsMigration, pushMigration, userDirectorySearchMigration, userReportsMigration, searchMigration, pushActionsIndexMigration, leanEventWritesMigration];
+export const MIGRATIONS: readonly Migration[] = [accountsMigration, eventsMigration, userDataMigration, threepidsMigration, threadsMigration, pushMigration, userDirectorySearchMigration, userReportsMigration, searchMigration, pushActionsIndexMigration, leanEventWritesMigration, leanIdWritesMigration];
 
 export async function migrate(db: Db): Promise<string[]> {
   const raw = db.kysely as unknown as Kysely<unknown>;
