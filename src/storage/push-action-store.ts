@@ -33,6 +33,16 @@ const countsByThreadInRoom = new Statement<{ thread_id: string; n: number; h: nu
    WHERE user_id = ? AND room_nid = ? AND stream_ordering > ? AND stream_ordering <= ? AND notify = 1
    GROUP BY thread_id`,
 );
+const ROOMS_PER_COUNT = 200;
+const countsByThreadInManyRooms = new StatementsByCount<{ room_nid: number; thread_id: string; n: number; h: number | null }>(
+  // VALUES columns are column1, column2 on both databases; the casts give PostgreSQL their types.
+  (n) =>
+    `SELECT a.room_nid, a.thread_id, COUNT(*) AS n, SUM(a.highlight) AS h
+     FROM (VALUES ${new Array(n).fill("(CAST(? AS BIGINT), CAST(? AS BIGINT))").join(", ")}) AS p
+     JOIN event_push_actions a ON a.room_nid = p.column1 AND a.stream_ordering > p.column2
+     WHERE a.user_id = ? AND a.stream_ordering <= ? AND a.notify = 1
+     GROUP BY a.room_nid, a.thread_id`,
+);
 const upsertSentPosition = new Statement(
   `INSERT INTO push_sent_positions (room_nid, user_id, thread_id, stream_ordering) VALUES (?, ?, ?, ?)
    ON CONFLICT (room_nid, user_id, thread_id) DO UPDATE SET stream_ordering = excluded.stream_ordering`,
@@ -194,6 +204,26 @@ export class PushActionStore {
   async countsByThread(userId: string, roomNid: number, after: number, upTo: number): Promise<ThreadCount[]> {
     const rows = await countsByThreadInRoom.all(this.db.dialect, this.db.kysely, [userId, roomNid, after, upTo]);
     return rows.map((r) => ({ threadId: r.thread_id, notifications: Number(r.n), highlights: Number(r.h ?? 0) }));
+  }
+
+  /**
+   * Notifications per room and thread for many rooms at once, each room counted after its own
+   * position and up to `upTo` (an initial sync asks this for every joined room).
+   */
+  async countsByThreadInRooms(userId: string, rooms: readonly { roomNid: number; after: number }[], upTo: number): Promise<Map<number, ThreadCount[]>> {
+    const out = new Map<number, ThreadCount[]>();
+    for (let i = 0; i < rooms.length; i += ROOMS_PER_COUNT) {
+      const chunk = rooms.slice(i, i + ROOMS_PER_COUNT);
+      const params: unknown[] = chunk.flatMap((r) => [r.roomNid, r.after]);
+      params.push(userId, upTo);
+      for (const row of await countsByThreadInManyRooms.of(chunk.length).all(this.db.dialect, this.db.kysely, params)) {
+        const roomNid = Number(row.room_nid);
+        let list = out.get(roomNid);
+        if (!list) out.set(roomNid, (list = []));
+        list.push({ threadId: row.thread_id, notifications: Number(row.n), highlights: Number(row.h ?? 0) });
+      }
+    }
+    return out;
   }
 
   /** Notifications in one thread of a room with stream positions in (after, upTo]. */

@@ -11,9 +11,17 @@ export interface UnreadCount {
 }
 
 /** Counts per thread (`main` for the main timeline) of one room, up to stream position `upTo`. */
-export async function unreadByThread(store: PushActionStore, userId: string, roomNid: number, positions: ReadPositions, upTo: number): Promise<Map<string, UnreadCount>> {
-  // One query counts every thread from the room-wide position; threads read further are recounted.
-  const rows = await store.countsByThread(userId, roomNid, positions.unthreaded(roomNid), upTo);
+export async function unreadByThread(
+  store: PushActionStore,
+  userId: string,
+  roomNid: number,
+  positions: ReadPositions,
+  upTo: number,
+  counted?: readonly ThreadCount[],
+): Promise<Map<string, UnreadCount>> {
+  // One query counts every thread from the room-wide position (or `counted` has it already, from a
+  // query for many rooms); threads read further are recounted.
+  const rows = counted ?? (await store.countsByThread(userId, roomNid, positions.unthreaded(roomNid), upTo));
   const byThread = new Map<string, ThreadCount>(rows.map((r) => [r.threadId, r]));
   for (const [threadId, position] of positions.threadsAhead(roomNid)) {
     if (byThread.has(threadId)) byThread.set(threadId, await store.countInThread(userId, roomNid, threadId, position, upTo));

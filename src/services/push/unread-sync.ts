@@ -4,7 +4,7 @@
  * and each thread's in `unread_thread_notifications` (sync.yaml). A room whose counts may have changed
  * because the user's own read receipt moved is sent even without new events.
  */
-import type { PushActionStore } from "../../storage/push-action-store.js";
+import type { PushActionStore, ThreadCount } from "../../storage/push-action-store.js";
 import type { JoinedRoomSync, SyncContext, SyncContributor } from "../sync/sync-types.js";
 import { MAIN_THREAD } from "./push-evaluation-hook.js";
 import { ReadPositions } from "./read-positions.js";
@@ -13,6 +13,8 @@ import { unreadByThread, type UnreadCount } from "./unread-counts.js";
 interface PerSync {
   /** Every room's positions for a sync that sends every room; per room otherwise (usually a few). */
   positions: ReadPositions | undefined;
+  /** For a sync that sends every room: the counts of every joined room, read in a few queries. */
+  counts: Map<number, ThreadCount[]> | undefined;
   roomNids: Map<string, number>;
 }
 
@@ -27,10 +29,13 @@ export function unreadSyncContributor(store: PushActionStore): SyncContributor {
       const userId = context.requester.userId;
       const everyRoom = context.since === undefined || context.fullState;
       // The sync computation already holds the memberships: no need to read them again.
-      pending = (everyRoom ? ReadPositions.load(store, userId) : Promise.resolve(undefined)).then((positions) => ({
-        positions,
-        roomNids: new Map(context.memberships.map((m) => [m.roomId, m.roomNid])),
-      }));
+      const roomNids = new Map(context.memberships.map((m) => [m.roomId, m.roomNid]));
+      pending = (async (): Promise<PerSync> => {
+        if (!everyRoom) return { positions: undefined, counts: undefined, roomNids };
+        const positions = await ReadPositions.load(store, userId);
+        const joined = context.memberships.filter((m) => m.membership === "join").map((m) => ({ roomNid: m.roomNid, after: positions.unthreaded(m.roomNid) }));
+        return { positions, counts: await store.countsByThreadInRooms(userId, joined, context.now.events), roomNids };
+      })();
       loaded.set(context, pending);
     }
     return pending;
@@ -43,11 +48,11 @@ export function unreadSyncContributor(store: PushActionStore): SyncContributor {
       return store.roomsWithNewReceipts(context.requester.userId, context.since.receipts, context.now.receipts);
     },
     async joinedRoom(context: SyncContext, roomId: string, room: JoinedRoomSync) {
-      const { positions: all, roomNids } = await perSync(context);
+      const { positions: all, counts, roomNids } = await perSync(context);
       const roomNid = roomNids.get(roomId);
       if (roomNid === undefined) return;
       const positions = all ?? (await ReadPositions.load(store, context.requester.userId, roomNid));
-      const threads = await unreadByThread(store, context.requester.userId, roomNid, positions, context.now.events);
+      const threads = await unreadByThread(store, context.requester.userId, roomNid, positions, context.now.events, counts ? (counts.get(roomNid) ?? []) : undefined);
       if (!context.filter.room?.timeline?.unread_thread_notifications) {
         const total: UnreadCount = { notifications: 0, highlights: 0 };
         for (const count of threads.values()) {
