@@ -9,6 +9,7 @@ import type { Pdu } from "../protocol/event.js";
 import type { Db, Executor, Tx } from "./db.js";
 import { InternCache } from "./id-interner.js";
 import { placeholderList, placeholderRows, Statement, StatementsByCount } from "./statement.js";
+import { shownInTimeline } from "./timeline-filter.js";
 
 // The statements of the send path, precompiled (see statement.ts).
 const internIds = new StatementsByCount<{ event_id: string; event_nid: number }>(
@@ -348,8 +349,7 @@ export class EventStore {
       .where("room_nid", "=", roomNid)
       .where("stream_ordering", ">", after)
       .where("stream_ordering", "<=", upTo)
-      .where("rejected_reason", "is", null)
-      .where("soft_failed", "=", 0)
+      .where(shownInTimeline)
       .orderBy("stream_ordering", "desc")
       .limit(limit)
       .execute();
@@ -372,8 +372,7 @@ export class EventStore {
       .select("event_nid")
       .where("room_nid", "=", roomNid)
       .where("stream_ordering", "is not", null)
-      .where("rejected_reason", "is", null)
-      .where("soft_failed", "=", 0);
+      .where(shownInTimeline);
     if (direction === "b") {
       query = query
         .where((eb) => eb.or([eb("depth", "<", from.depth), eb.and([eb("depth", "=", from.depth), eb("stream_ordering", "<", from.stream)])]))

@@ -1,5 +1,6 @@
 /** Room events across several rooms in stream order, oldest first: what the legacy GET /events streams. */
 import type { Db } from "./db.js";
+import { shownInTimeline } from "./timeline-filter.js";
 
 export class EventStreamStore {
   constructor(private readonly db: Db) {}
@@ -16,8 +17,7 @@ export class EventStreamStore {
       .where("room_nid", "in", roomNids)
       .where("stream_ordering", ">", after)
       .where("stream_ordering", "<=", upTo)
-      .where("rejected_reason", "is", null)
-      .where("soft_failed", "=", 0)
+      .where(shownInTimeline)
       .orderBy("stream_ordering", "asc")
       .limit(limit)
       .execute();

@@ -3,6 +3,7 @@
  * the latest receipted event and the receipts stream position of the change.
  */
 import type { Db, Executor } from "./db.js";
+import type { ReceiptsTable } from "./schema/user-data.js";
 
 export interface ReceiptRow {
   roomId: string;
@@ -17,20 +18,9 @@ export interface ReceiptRow {
   streamId: number;
 }
 
-type Row = {
-  room_id: string;
-  receipt_type: string;
-  user_id: string;
-  thread_id: string;
-  event_id: string;
-  event_stream_ordering: number;
-  data: string;
-  stream_id: number;
-};
-
 const PRIVATE_TYPE = "m.read.private";
 
-function toReceipt(row: Row): ReceiptRow {
+function toReceipt(row: ReceiptsTable): ReceiptRow {
   return {
     roomId: row.room_id,
     receiptType: row.receipt_type,
@@ -83,7 +73,7 @@ export class ReceiptStore {
   /** The receipts one user has in a room (every type and thread). */
   async ofUser(roomId: string, userId: string, executor: Executor = this.db.kysely): Promise<ReceiptRow[]> {
     const rows = await executor.selectFrom("receipts").selectAll().where("room_id", "=", roomId).where("user_id", "=", userId).execute();
-    return rows.map((r) => toReceipt(r as Row));
+    return rows.map((r) => toReceipt(r));
   }
 
   /** Receipts changed in (after, upTo] that `viewer` may see (others' private receipts left out). */
@@ -95,7 +85,7 @@ export class ReceiptStore {
       .where("stream_id", "<=", upTo)
       .where((eb) => eb.or([eb("receipt_type", "!=", PRIVATE_TYPE), eb("user_id", "=", viewer)]))
       .execute();
-    return rows.map((r) => toReceipt(r as Row));
+    return rows.map((r) => toReceipt(r));
   }
 
   /** Every receipt up to `upTo` in these rooms that `viewer` may see (for initial syncs). */
@@ -110,7 +100,7 @@ export class ReceiptStore {
         .where("stream_id", "<=", upTo)
         .where((eb) => eb.or([eb("receipt_type", "!=", PRIVATE_TYPE), eb("user_id", "=", viewer)]))
         .execute();
-      for (const row of rows) out.push(toReceipt(row as Row));
+      for (const row of rows) out.push(toReceipt(row));
     }
     return out;
   }

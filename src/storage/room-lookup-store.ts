@@ -1,6 +1,7 @@
 /** Lookups across a room's timeline and memberships: the event nearest a timestamp, rooms two users share. */
 import type { Db } from "./db.js";
 import { sharedRooms } from "./room-store.js";
+import { shownInTimeline } from "./timeline-filter.js";
 
 export class RoomLookupStore {
   constructor(private readonly db: Db) {}
@@ -19,8 +20,7 @@ export class RoomLookupStore {
       .where("origin_server_ts", dir === "f" ? ">=" : "<=", ts)
       .where("stream_ordering", "is not", null)
       .where("outlier", "=", 0)
-      .where("rejected_reason", "is", null)
-      .where("soft_failed", "=", 0)
+      .where(shownInTimeline)
       .orderBy("origin_server_ts", order)
       .orderBy("depth", order)
       .orderBy("stream_ordering", order)

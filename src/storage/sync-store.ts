@@ -1,6 +1,7 @@
 /** Reads /sync needs across all rooms at once (the per-room reads are in event-store and room-store). */
 import { sql } from "kysely";
 import type { Db } from "./db.js";
+import { shownInTimeline } from "./timeline-filter.js";
 
 /** Joined and invited counts and up to `limit` heroes of a room, as RoomStore.summary. */
 export interface RoomSummaryCounts {
@@ -87,8 +88,7 @@ export class SyncStore {
         .where("room_nid", "in", roomNids.slice(i, i + 500))
         .where("stream_ordering", "<=", upTo)
         .where("stream_ordering", ">", 0)
-        .where("rejected_reason", "is", null)
-        .where("soft_failed", "=", 0)
+        .where(shownInTimeline)
         .as("ranked");
       const rows = await this.db.kysely.selectFrom(ranked).select(["room_nid", "event_nid"]).where("rank", "<=", limit).orderBy("room_nid").orderBy("rank").execute();
       for (const row of rows) {
