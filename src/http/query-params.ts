@@ -1,6 +1,6 @@
-/** Query parameters of the directory and room-extras endpoints: bad values are 400 M_INVALID_PARAM, never a 500. */
-import { MatrixError } from "../../../errors.js";
-import type { RouteRequest } from "../../route.js";
+/** Query parameters of every endpoint: bad values are 400 M_INVALID_PARAM, never a 500. */
+import { MatrixError } from "../errors.js";
+import type { RouteRequest } from "./route.js";
 
 /** A parameter given at most once. */
 export function singleParam(request: RouteRequest<unknown>, name: string): string | undefined {
@@ -30,4 +30,9 @@ export function booleanParam(request: RouteRequest<unknown>, name: string, fallb
   if (value === undefined) return fallback;
   if (value !== "true" && value !== "false") throw new MatrixError(400, "M_INVALID_PARAM", `${name} must be true or false`);
   return value === "true";
+}
+
+/** A `limit` of at least `min` (1 unless given), `fallback` when absent, capped at `max`. */
+export function limitParam(request: RouteRequest<unknown>, fallback: number, max: number, min = 1): number {
+  return Math.min(integerParam(request, "limit", min) ?? fallback, max);
 }

@@ -1,6 +1,6 @@
 /** GET /_matrix/client/v3/publicRooms — client-server API "Published room directory". */
 import { clientPaths, defineRoute } from "../../route.js";
-import { integerParam, singleParam } from "./query-params.js";
+import { integerParam, singleParam } from "../../query-params.js";
 
 export const getPublicRooms = defineRoute({
   operationId: "getPublicRooms",

@@ -1,7 +1,7 @@
 /** POST /_matrix/client/v3/publicRooms — client-server API "Published room directory". */
 import { z } from "zod";
 import { clientPaths, defineRoute } from "../../route.js";
-import { singleParam } from "./query-params.js";
+import { singleParam } from "../../query-params.js";
 
 export const queryPublicRooms = defineRoute({
   operationId: "queryPublicRooms",

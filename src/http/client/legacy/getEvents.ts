@@ -3,7 +3,7 @@
  * `room_id` the peeking `peekEvents` of "Room Previews" (the same path, one route).
  */
 import { clientPaths, defineRoute } from "../../route.js";
-import { integerParam, stringParam } from "./query-params.js";
+import { integerParam, singleParam } from "../../query-params.js";
 
 /** Synapse's default long-poll when the client gives no timeout. */
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -16,7 +16,7 @@ export const getEvents = defineRoute({
   allowGuests: true,
   handle: (request) => {
     const { deps, requester, signal } = request;
-    const timeoutMs = Math.min(integerParam(request, "timeout", DEFAULT_TIMEOUT_MS), deps.config.limits.max_sync_timeout_ms);
-    return deps.eventStream.stream(requester!, { from: stringParam(request, "from"), timeoutMs, roomId: stringParam(request, "room_id") }, signal);
+    const timeoutMs = Math.min(integerParam(request, "timeout", 0) ?? DEFAULT_TIMEOUT_MS, deps.config.limits.max_sync_timeout_ms);
+    return deps.eventStream.stream(requester!, { from: singleParam(request, "from"), timeoutMs, roomId: singleParam(request, "room_id") }, signal);
   },
 });

@@ -1,6 +1,6 @@
 /** GET /_matrix/client/v3/initialSync — client-server API old_sync `initialSync` (deprecated). */
 import { clientPaths, defineRoute } from "../../route.js";
-import { booleanParam, integerParam } from "./query-params.js";
+import { booleanParam, limitParam } from "../../query-params.js";
 
 /** Messages per room when the client gives no limit (as Synapse). */
 const DEFAULT_LIMIT = 10;
@@ -13,7 +13,7 @@ export const initialSync = defineRoute({
   auth: "user",
   handle: (request) =>
     request.deps.initialSync.initialSync(request.requester!, {
-      limit: Math.min(integerParam(request, "limit", DEFAULT_LIMIT), MAX_LIMIT),
+      limit: limitParam(request, DEFAULT_LIMIT, MAX_LIMIT, 0),
       archived: booleanParam(request, "archived", false),
     }),
 });

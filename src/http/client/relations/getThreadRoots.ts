@@ -1,7 +1,7 @@
 /** GET /_matrix/client/v1/rooms/{roomId}/threads — client-server API "Threading" (querying threads in a room). */
 import { MatrixError } from "../../../errors.js";
 import { clientPaths, defineRoute } from "../../route.js";
-import { limitParam } from "./relation-params.js";
+import { limitParam } from "../../query-params.js";
 
 export const getThreadRoots = defineRoute({
   operationId: "getThreadRoots",

@@ -1,7 +1,7 @@
 /** GET /_matrix/client/v1/rooms/{roomId}/timestamp_to_event — client-server API "Room participation" (v1.6). */
 import { MatrixError } from "../../../errors.js";
 import { clientPaths, defineRoute } from "../../route.js";
-import { integerParam, requiredParam } from "../directory/query-params.js";
+import { integerParam, requiredParam } from "../../query-params.js";
 
 export const getEventByTimestamp = defineRoute({
   operationId: "getEventByTimestamp",

@@ -1,6 +1,6 @@
 /** GET /_matrix/client/v1/mutual_rooms — client-server API "Mutual rooms" (v1.19). */
 import { clientPaths, defineRoute } from "../../route.js";
-import { requiredParam, singleParam } from "../directory/query-params.js";
+import { requiredParam, singleParam } from "../../query-params.js";
 
 export const getMutualRooms = defineRoute({
   operationId: "getMutualRooms",

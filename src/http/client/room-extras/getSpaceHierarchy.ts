@@ -1,6 +1,6 @@
 /** GET /_matrix/client/v1/rooms/{roomId}/hierarchy — client-server API "Spaces". */
 import { clientPaths, defineRoute } from "../../route.js";
-import { booleanParam, integerParam, singleParam } from "../directory/query-params.js";
+import { booleanParam, integerParam, singleParam } from "../../query-params.js";
 
 export const getSpaceHierarchy = defineRoute({
   operationId: "getSpaceHierarchy",

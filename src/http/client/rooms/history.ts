@@ -2,12 +2,7 @@
 import { MatrixError } from "../../../errors.js";
 import { clientPaths, defineRoute } from "../../route.js";
 import type { RouteRequest } from "../../route.js";
-
-function intParam(value: unknown, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "string" || !/^\d{1,9}$/.test(value)) throw new MatrixError(400, "M_INVALID_PARAM", `${name} must be a non-negative integer`);
-  return Number(value);
-}
+import { integerParam } from "../../query-params.js";
 
 async function roomFilter(request: RouteRequest<unknown>): Promise<Record<string, unknown> | undefined> {
   const raw = request.query["filter"];
@@ -37,7 +32,7 @@ export const getRoomEvents = defineRoute({
       ...(typeof query["from"] === "string" ? { from: query["from"] } : {}),
       ...(typeof query["to"] === "string" ? { to: query["to"] } : {}),
       dir,
-      limit: intParam(query["limit"], 10, "limit"),
+      limit: integerParam(request, "limit", 0) ?? 10,
       ...(filter ? { filter } : {}),
     });
   },
@@ -50,11 +45,11 @@ export const getEventContext = defineRoute({
   auth: "user",
   allowGuests: true,
   async handle(request) {
-    const { deps, params, query, requester } = request;
+    const { deps, params, requester } = request;
     const filter = await roomFilter(request).catch((error: unknown) => {
       if (error instanceof SyntaxError) throw new MatrixError(400, "M_NOT_JSON", "filter is not valid JSON");
       throw error;
     });
-    return deps.roomReads.context(params["roomId"] as string, params["eventId"] as string, requester!, intParam(query["limit"], 10, "limit"), filter);
+    return deps.roomReads.context(params["roomId"] as string, params["eventId"] as string, requester!, integerParam(request, "limit", 0) ?? 10, filter);
   },
 });
