@@ -103,6 +103,21 @@ import { PushRuleService } from "./services/push/push-rule-service.js";
 import { PushRulesCache } from "./services/push/push-rules-cache.js";
 import { pushRulesSyncContributor } from "./services/push/push-rules-sync.js";
 import { unreadSyncContributor } from "./services/push/unread-sync.js";
+import { KeyBackupStore } from "./storage/key-backup-store.js";
+import { KeyBackupService } from "./services/e2ee/key-backup-service.js";
+import { CrossSigningStore } from "./storage/cross-signing-store.js";
+import { DeviceListStore } from "./storage/device-list-store.js";
+import { E2eKeyStore } from "./storage/e2e-key-store.js";
+import { ToDeviceStore } from "./storage/to-device-store.js";
+import { CrossSigningService } from "./services/e2ee/cross-signing-service.js";
+import { deviceKeyCleanup } from "./services/e2ee/device-key-cleanup.js";
+import { DeviceKeysService } from "./services/e2ee/device-keys-service.js";
+import { DeviceLists } from "./services/e2ee/device-lists.js";
+import { E2eeSync } from "./services/e2ee/e2ee-sync.js";
+import { KeyQueryService } from "./services/e2ee/key-query.js";
+import { ToDeviceService } from "./services/e2ee/to-device-service.js";
+import { DehydratedDeviceService } from "./services/e2ee/dehydrated-devices.js";
+import { DehydratedDeviceStore } from "./storage/dehydrated-device-store.js";
 
 export interface ContextOverrides {
   clock?: Clock;
@@ -132,6 +147,11 @@ export interface Stores {
   presence: PresenceStore;
   pushRules: PushRuleStore;
   pushActions: PushActionStore;
+  e2eKeys: E2eKeyStore;
+  crossSigning: CrossSigningStore;
+  deviceLists: DeviceListStore;
+  toDevice: ToDeviceStore;
+  dehydratedDevices: DehydratedDeviceStore;
 }
 
 /** The positions of the streams kept in the database. */
@@ -140,6 +160,8 @@ export interface Streams {
   receipts: StreamIdGenerator;
   presence: StreamIdGenerator;
   account_data: StreamIdGenerator;
+  device_lists: StreamIdGenerator;
+  to_device: StreamIdGenerator;
 }
 
 export interface AppContext {
@@ -179,6 +201,11 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
     presence: new PresenceStore(db),
     pushRules: new PushRuleStore(db),
     pushActions: new PushActionStore(db),
+    e2eKeys: new E2eKeyStore(db),
+    crossSigning: new CrossSigningStore(db),
+    deviceLists: new DeviceListStore(db),
+    toDevice: new ToDeviceStore(db),
+    dehydratedDevices: new DehydratedDeviceStore(db),
   };
   const streams: Streams = {
     events: await StreamIdGenerator.fromTable(db.kysely, "events", "stream_ordering"),
@@ -189,12 +216,16 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
       ["account_data", "stream_id"],
       ["push_rules_stream", "stream_id"],
     ]),
+    device_lists: await StreamIdGenerator.fromTable(db.kysely, "device_list_changes", "stream_id"),
+    to_device: new StreamIdGenerator(await stores.toDevice.highestPosition()),
   };
   const notifier = new Notifier({
     events: streams.events.current,
     receipts: streams.receipts.current,
     presence: streams.presence.current,
     account_data: streams.account_data.current,
+    device_lists: streams.device_lists.current,
+    to_device: streams.to_device.current,
     // Typing lives in memory; its positions follow the wall clock so they keep growing across restarts.
     typing: Date.now(),
   });
@@ -332,6 +363,24 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
   sync.addContributor(unreadSyncContributor(stores.pushActions));
   const notifications = new NotificationsService(stores.pushActions, stores.events, stores.rooms, formatter);
 
+  // End-to-end encryption: device keys, device lists, to-device messages and cross-signing; what
+  // /sync reports of them; and the keys and messages that go with deleted devices.
+  const deviceLists = new DeviceLists(stores.deviceLists, stores.rooms, streams.device_lists, notifier);
+  const deviceKeys = new DeviceKeysService(db, stores.e2eKeys, deviceLists, config.server_name);
+  const keyQuery = new KeyQueryService(stores.e2eKeys, stores.crossSigning, config.server_name);
+  const crossSigning = new CrossSigningService(db, stores.crossSigning, stores.e2eKeys, stores.devices, deviceLists);
+  const toDevice = new ToDeviceService(db, stores.toDevice, stores.devices, streams.to_device, notifier, clock, config.server_name);
+  sync.addContributor(new E2eeSync(toDevice, deviceLists, deviceKeys));
+  devices.onDevicesDeleted(deviceKeyCleanup(stores.e2eKeys, stores.crossSigning, stores.toDevice, deviceLists));
+  const dehydratedDevices = new DehydratedDeviceService(db, stores.dehydratedDevices, stores.devices, devices, deviceKeys, toDevice, clock);
+  devices.onDevicesDeleted(dehydratedDevices.cleanupHook());
+  // A deactivated account's cross-signing identity goes with it (its devices went through the hook above).
+  accounts.onDeactivated((tx, userId) => stores.crossSigning.deleteUser(tx.db, userId));
+
+  // Server-side key backups.
+  const keyBackup = new KeyBackupService(db, new KeyBackupStore());
+  accounts.onDeactivated(keyBackup.deactivationHook());
+
   const services: Services = {
     clock,
     rateLimiter,
@@ -372,6 +421,13 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
     initialSync,
     pushRules,
     notifications,
+    keyBackup,
+    deviceLists,
+    deviceKeys,
+    keyQuery,
+    crossSigning,
+    toDevice,
+    dehydratedDevices,
   };
   return {
     config,

@@ -41,6 +41,13 @@ import type { EventStreamService } from "./legacy/event-stream-service.js";
 import type { InitialSyncService } from "./legacy/initial-sync-service.js";
 import type { PushRuleService } from "./push/push-rule-service.js";
 import type { NotificationsService } from "./push/notifications-service.js";
+import type { KeyBackupService } from "./e2ee/key-backup-service.js";
+import type { DeviceLists } from "./e2ee/device-lists.js";
+import type { DeviceKeysService } from "./e2ee/device-keys-service.js";
+import type { KeyQueryService } from "./e2ee/key-query.js";
+import type { CrossSigningService } from "./e2ee/cross-signing-service.js";
+import type { ToDeviceService } from "./e2ee/to-device-service.js";
+import type { DehydratedDeviceService } from "./e2ee/dehydrated-devices.js";
 
 export interface Services {
   readonly clock: Clock;
@@ -82,4 +89,11 @@ export interface Services {
   readonly initialSync: InitialSyncService;
   readonly pushRules: PushRuleService;
   readonly notifications: NotificationsService;
+  readonly keyBackup: KeyBackupService;
+  readonly deviceLists: DeviceLists;
+  readonly deviceKeys: DeviceKeysService;
+  readonly keyQuery: KeyQueryService;
+  readonly crossSigning: CrossSigningService;
+  readonly toDevice: ToDeviceService;
+  readonly dehydratedDevices: DehydratedDeviceService;
 }

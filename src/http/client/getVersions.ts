@@ -7,10 +7,16 @@ export const SUPPORTED_SPEC_VERSIONS = [
   "v1.1", "v1.2", "v1.3", "v1.4", "v1.5", "v1.6", "v1.7", "v1.8", "v1.9", "v1.10",
 ];
 
+/** Unstable features (MSCs) Tessera implements under their unstable prefixes. */
+export const UNSTABLE_FEATURES: Readonly<Record<string, boolean>> = {
+  // Dehydrated devices (end-to-end encryption).
+  "org.matrix.msc3814": true,
+};
+
 export const getVersions = defineRoute({
   operationId: "getVersions",
   method: "GET",
   paths: ["/_matrix/client/versions"],
   auth: "none",
-  handle: () => ({ versions: SUPPORTED_SPEC_VERSIONS, unstable_features: {} }),
+  handle: () => ({ versions: SUPPORTED_SPEC_VERSIONS, unstable_features: UNSTABLE_FEATURES }),
 });

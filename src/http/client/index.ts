@@ -18,6 +18,8 @@ import { legacyRoutes } from "./legacy/index.js";
 import { directoryRoutes } from "./directory/index.js";
 import { roomExtraRoutes } from "./room-extras/index.js";
 import { pushRoutes } from "./push/index.js";
+import { keyBackupRoutes } from "./key-backup/index.js";
+import { e2eeRoutes } from "./e2ee/index.js";
 
 export const clientRoutes: Route<unknown>[] = [getVersions, getCapabilities, ...accountRoutes, ...roomRoutes, ...syncRoutes, ...relationRoutes, ...userDataRoutes, ...profileRoutes, ...ephemeralRoutes, ...presenceRoutes] as Route<unknown>[];
 
@@ -29,3 +31,9 @@ clientRoutes.push(...directoryRoutes, ...roomExtraRoutes);
 
 // Push rules and notifications.
 clientRoutes.push(...pushRoutes);
+
+// End-to-end encryption.
+clientRoutes.push(...e2eeRoutes);
+
+// Server-side key backups.
+clientRoutes.push(...keyBackupRoutes);

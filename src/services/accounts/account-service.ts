@@ -3,7 +3,7 @@
  * deactivation (tokens, devices, 3PIDs, profile, and leaving every room), logout.
  */
 import type { Requester } from "./requester.js";
-import type { Db } from "../../storage/db.js";
+import type { Db, Tx } from "../../storage/db.js";
 import type { UserStore } from "../../storage/user-store.js";
 import type { AuthService } from "./auth-service.js";
 import type { DeviceService } from "./device-service.js";
@@ -15,8 +15,12 @@ export interface DeactivationRoomActions {
   leaveAllRooms(userId: string): Promise<void>;
 }
 
+/** Work other areas do in the deactivating transaction (key backups, cross-signing keys). */
+export type DeactivationHook = (tx: Tx, userId: string) => Promise<void>;
+
 export class AccountService {
   private roomActions: DeactivationRoomActions | undefined;
+  private readonly deactivationHooks: DeactivationHook[] = [];
 
   constructor(
     private readonly db: Db,
@@ -30,6 +34,10 @@ export class AccountService {
   /** Wired by context.ts once the room services exist (rooms are built on accounts, not the reverse). */
   setRoomActions(actions: DeactivationRoomActions): void {
     this.roomActions = actions;
+  }
+
+  onDeactivated(hook: DeactivationHook): void {
+    this.deactivationHooks.push(hook);
   }
 
   async whoami(requester: Requester): Promise<{ user_id: string; device_id?: string; is_guest: boolean }> {
@@ -74,6 +82,7 @@ export class AccountService {
       await this.devices.deleteAllIn(tx, userId);
       await this.auth.revokeAll(tx, userId);
       if (options.erase) await this.users.clearProfile(tx.db, userId);
+      for (const hook of this.deactivationHooks) await hook(tx, userId);
     });
   }
 

@@ -100,7 +100,7 @@ export class SyncService {
     const memberships = await this.memberships.of(requester.userId);
     const roomFilter = request.filter.room;
     const joinedRoomIds = memberships.filter((m) => m.membership === "join").map((m) => m.roomId);
-    const context: SyncContext = { requester, since, now, filter: request.filter, fullState: request.fullState, joinedRoomIds, memberships };
+    const context: SyncContext = { requester, since, now, filter: request.filter, fullState: request.fullState, joinedRoomIds, memberships, heldBack: {} };
     await this.syncRooms.beginResponse(context);
 
     const forced = new Set<string>();
@@ -150,6 +150,7 @@ export class SyncService {
       }
     }
     for (const c of this.contributors) await c.global?.(context, response);
+    if (Object.keys(context.heldBack).length > 0) response.next_batch = encodeSyncToken({ ...now, ...context.heldBack });
     return response;
   }
 

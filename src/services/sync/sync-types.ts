@@ -55,6 +55,11 @@ export interface SyncContext {
   readonly joinedRoomIds: readonly string[];
   /** Every membership of the user (any kind), as read for this computation; not to be modified. */
   readonly memberships: readonly MembershipRecord[];
+  /**
+   * Streams a contributor did not deliver in full (to-device messages come at most 100 at a time):
+   * the response's token stops at the given position so the next sync goes on from there.
+   */
+  readonly heldBack: Partial<StreamPositions>;
 }
 
 /**

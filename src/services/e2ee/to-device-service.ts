@@ -1,0 +1,98 @@
+/**
+ * Send-to-device messaging (client-server API "Send-to-Device messaging"): PUT /sendToDevice queues a
+ * message per target device (`*` for all of a user's devices) with transaction-ID idempotency; /sync
+ * delivers each device's queue in order, at most 100 at a time, and deletes messages once the device
+ * syncs with a token past them, so a message is delivered until acknowledged and never after.
+ */
+import { MatrixError } from "../../errors.js";
+import { isJsonObject } from "../../protocol/json.js";
+import { isValidUserId } from "../../protocol/identifiers.js";
+import type { Notifier } from "../../notifier/notifier.js";
+import type { Db } from "../../storage/db.js";
+import type { DeviceStore } from "../../storage/device-store.js";
+import type { StreamIdGenerator } from "../../storage/stream-ids.js";
+import type { QueuedMessage, ToDeviceRow, ToDeviceStore } from "../../storage/to-device-store.js";
+import type { Clock } from "../clock.js";
+import type { Requester } from "../accounts/requester.js";
+
+/** Messages delivered per /sync response (as Synapse); the rest follow in the next ones. */
+export const TO_DEVICE_BATCH = 100;
+
+/**
+ * One message's content may not exceed the size of an event (65 536 bytes): it has to fit in a
+ * federation transaction's EDU for remote devices, and no client sends larger ones.
+ */
+const MAX_MESSAGE_BYTES = 65_536;
+
+export class ToDeviceService {
+  constructor(
+    private readonly db: Db,
+    private readonly store: ToDeviceStore,
+    private readonly devices: DeviceStore,
+    private readonly stream: StreamIdGenerator,
+    private readonly notifier: Notifier,
+    private readonly clock: Clock,
+    private readonly serverName: string,
+  ) {}
+
+  /** PUT /sendToDevice/{eventType}/{txnId}. */
+  async send(requester: Requester, type: string, txnId: string, messages: unknown): Promise<void> {
+    if (!isJsonObject(messages)) throw new MatrixError(400, "M_BAD_JSON", "messages must be an object");
+    const targets: { userId: string; deviceId: string; content: string }[] = [];
+    for (const [userId, byDevice] of Object.entries(messages)) {
+      if (!isValidUserId(userId)) throw new MatrixError(400, "M_INVALID_PARAM", `${userId} is not a valid user ID`);
+      if (!isJsonObject(byDevice)) throw new MatrixError(400, "M_BAD_JSON", `messages.${userId} must be an object`);
+      for (const [deviceId, content] of Object.entries(byDevice)) {
+        if (!isJsonObject(content)) throw new MatrixError(400, "M_BAD_JSON", `The message for ${userId} ${deviceId} must be an object`);
+        const json = JSON.stringify(content);
+        if (Buffer.byteLength(json) > MAX_MESSAGE_BYTES) throw new MatrixError(413, "M_TOO_LARGE", `The message for ${userId} ${deviceId} is too large`);
+        targets.push({ userId, deviceId, content: json });
+      }
+    }
+    const senderDevice = requester.deviceId ?? `token:${requester.tokenId}`;
+    const recipients = new Set<string>();
+    await this.db.transaction(async (tx) => {
+      if (!(await this.store.claimTxnId(tx.db, requester.userId, senderDevice, txnId, this.clock.now()))) return;
+      const rows: ToDeviceRow[] = [];
+      const devicesOf = new Map<string, Set<string>>();
+      for (const target of targets) {
+        // Remote users' devices are reached over federation (m.direct_to_device), which does not exist yet.
+        if (target.userId.slice(target.userId.indexOf(":") + 1) !== this.serverName) continue;
+        let existing = devicesOf.get(target.userId);
+        if (!existing) {
+          existing = new Set((await this.devices.list(target.userId, { includeHidden: true }, tx.db)).map((d) => d.deviceId));
+          devicesOf.set(target.userId, existing);
+        }
+        // Messages to devices that do not exist are dropped (as Synapse): no one would ever read them.
+        const deviceIds = target.deviceId === "*" ? [...existing] : existing.has(target.deviceId) ? [target.deviceId] : [];
+        for (const deviceId of deviceIds) {
+          rows.push({ streamId: this.stream.allocate(tx), userId: target.userId, deviceId, sender: requester.userId, type, content: target.content });
+          recipients.add(target.userId);
+        }
+      }
+      await this.store.enqueue(tx.db, rows);
+      if (rows.length > 0) tx.onCommit(() => this.notifier.notify({ stream: "to_device", position: this.stream.current, userIds: [...recipients] }));
+    });
+  }
+
+  /**
+   * The messages for a device after position `after` up to `upTo`, at most TO_DEVICE_BATCH, and the
+   * position a client that received them has reached (the last one's when more remain).
+   */
+  async pending(userId: string, deviceId: string, after: number, upTo: number): Promise<{ messages: QueuedMessage[]; reached: number }> {
+    if (after >= upTo) return { messages: [], reached: upTo };
+    const messages = await this.store.pending(userId, deviceId, after, upTo, TO_DEVICE_BATCH);
+    const last = messages[messages.length - 1];
+    return { messages, reached: messages.length === TO_DEVICE_BATCH && last ? last.streamId : upTo };
+  }
+
+  /** A device's messages after `after` up to what is committed now (a dehydrated device's queue). */
+  async pendingNow(userId: string, deviceId: string, after: number): Promise<QueuedMessage[]> {
+    return (await this.pending(userId, deviceId, after, this.stream.current)).messages;
+  }
+
+  /** The device synced with a token at `position`: everything up to it was received. */
+  async acknowledge(userId: string, deviceId: string, position: number): Promise<void> {
+    await this.store.acknowledge(userId, deviceId, position);
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * Device identity keys, one-time keys and fallback keys (client-server API "End-to-End Encryption",
+ * key management). Keys are kept as the JSON text the device uploaded; claims remove one-time keys
+ * so that each is handed out at most once, even to concurrent claims.
+ */
+import { sql } from "kysely";
+import type { Db, Executor } from "./db.js";
+
+export interface UploadedKey {
+  algorithm: string;
+  keyId: string;
+  /** The key as uploaded: a string (unsigned curve25519) or a signed object, as JSON text. */
+  json: string;
+}
+
+export interface StoredDeviceKeys {
+  json: string;
+  displayName: string | null;
+}
+
+export interface ClaimedKey {
+  /** `algorithm:key_id`. */
+  fullKeyId: string;
+  json: string;
+}
+
+export class E2eKeyStore {
+  constructor(private readonly db: Db) {}
+
+  /** The device keys JSON of one device, or undefined if it never uploaded any. */
+  async deviceKeys(userId: string, deviceId: string, executor: Executor = this.db.kysely): Promise<string | undefined> {
+    const row = await executor.selectFrom("e2e_device_keys").select("key_json").where("user_id", "=", userId).where("device_id", "=", deviceId).executeTakeFirst();
+    return row?.key_json;
+  }
+
+  /** Device keys of the given users' devices with their display names, as user -> device -> keys. */
+  async deviceKeysOf(userIds: readonly string[], executor: Executor = this.db.kysely): Promise<Map<string, Map<string, StoredDeviceKeys>>> {
+    const out = new Map<string, Map<string, StoredDeviceKeys>>();
+    if (userIds.length === 0) return out;
+    const rows = await executor
+      .selectFrom("e2e_device_keys as k")
+      .innerJoin("devices as d", (join) => join.onRef("d.user_id", "=", "k.user_id").onRef("d.device_id", "=", "k.device_id"))
+      .select(["k.user_id", "k.device_id", "k.key_json", "d.display_name"])
+      .where("k.user_id", "in", userIds)
+      .execute();
+    for (const row of rows) {
+      let devices = out.get(row.user_id);
+      if (!devices) out.set(row.user_id, (devices = new Map()));
+      devices.set(row.device_id, { json: row.key_json, displayName: row.display_name });
+    }
+    return out;
+  }
+
+  async putDeviceKeys(executor: Executor, userId: string, deviceId: string, json: string): Promise<void> {
+    await executor
+      .insertInto("e2e_device_keys")
+      .values({ user_id: userId, device_id: deviceId, key_json: json })
+      .onConflict((oc) => oc.columns(["user_id", "device_id"]).doUpdateSet({ key_json: json }))
+      .execute();
+  }
+
+  /** The stored JSON of the device's one-time keys with these `algorithm:key_id`s (to detect re-uploads). */
+  async existingOneTimeKeys(executor: Executor, userId: string, deviceId: string, keys: readonly UploadedKey[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    if (keys.length === 0) return out;
+    const rows = await executor
+      .selectFrom("e2e_one_time_keys")
+      .select(["algorithm", "key_id", "key_json"])
+      .where("user_id", "=", userId)
+      .where("device_id", "=", deviceId)
+      .where("key_id", "in", [...new Set(keys.map((k) => k.keyId))])
+      .execute();
+    for (const row of rows) out.set(`${row.algorithm}:${row.key_id}`, row.key_json);
+    return out;
+  }
+
+  async addOneTimeKeys(executor: Executor, userId: string, deviceId: string, keys: readonly UploadedKey[]): Promise<void> {
+    if (keys.length === 0) return;
+    await executor
+      .insertInto("e2e_one_time_keys")
+      .values(keys.map((k) => ({ user_id: userId, device_id: deviceId, algorithm: k.algorithm, key_id: k.keyId, key_json: k.json })))
+      .onConflict((oc) => oc.columns(["user_id", "device_id", "algorithm", "key_id"]).doNothing())
+      .execute();
+  }
+
+  /** Unclaimed one-time keys of a device per algorithm. */
+  async oneTimeKeyCounts(userId: string, deviceId: string, executor: Executor = this.db.kysely): Promise<Record<string, number>> {
+    const rows = await executor
+      .selectFrom("e2e_one_time_keys")
+      .select(["algorithm", (eb) => eb.fn.countAll<number | string>().as("n")])
+      .where("user_id", "=", userId)
+      .where("device_id", "=", deviceId)
+      .groupBy("algorithm")
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.algorithm, Number(r.n)]));
+  }
+
+  /** Replaces the device's fallback key of an algorithm (a new key starts unused). */
+  async putFallbackKey(executor: Executor, userId: string, deviceId: string, key: UploadedKey): Promise<void> {
+    await executor
+      .insertInto("e2e_fallback_keys")
+      .values({ user_id: userId, device_id: deviceId, algorithm: key.algorithm, key_id: key.keyId, key_json: key.json, used: 0 })
+      .onConflict((oc) =>
+        oc.columns(["user_id", "device_id", "algorithm"]).doUpdateSet((eb) => ({
+          key_id: key.keyId,
+          key_json: key.json,
+          // Uploading the same key again does not make a used key unused (as Synapse).
+          used: sql<number>`CASE WHEN ${eb.ref("e2e_fallback_keys.key_id")} = ${key.keyId} AND ${eb.ref("e2e_fallback_keys.key_json")} = ${key.json} THEN ${eb.ref("e2e_fallback_keys.used")} ELSE 0 END`,
+        })),
+      )
+      .execute();
+  }
+
+  /** Algorithms for which the device has a fallback key that no claim has handed out yet. */
+  async unusedFallbackKeyTypes(userId: string, deviceId: string, executor: Executor = this.db.kysely): Promise<string[]> {
+    const rows = await executor
+      .selectFrom("e2e_fallback_keys")
+      .select("algorithm")
+      .where("user_id", "=", userId)
+      .where("device_id", "=", deviceId)
+      .where("used", "=", 0)
+      .orderBy("algorithm")
+      .execute();
+    return rows.map((r) => r.algorithm);
+  }
+
+  /**
+   * Removes and returns the oldest one-time key of an algorithm. On PostgreSQL concurrent claims skip
+   * a row another claim holds (FOR UPDATE SKIP LOCKED) rather than handing it out twice; SQLite runs
+   * one write transaction at a time.
+   */
+  async claimOneTimeKey(executor: Executor, userId: string, deviceId: string, algorithm: string): Promise<ClaimedKey | undefined> {
+    const lock = this.db.dialect === "postgres" ? sql`FOR UPDATE SKIP LOCKED` : sql``;
+    const result = await sql<{ key_id: string; key_json: string }>`
+      DELETE FROM e2e_one_time_keys WHERE id = (
+        SELECT id FROM e2e_one_time_keys
+        WHERE user_id = ${userId} AND device_id = ${deviceId} AND algorithm = ${algorithm}
+        ORDER BY id LIMIT 1 ${lock}
+      ) RETURNING key_id, key_json`.execute(executor);
+    const row = result.rows[0];
+    return row ? { fullKeyId: `${algorithm}:${row.key_id}`, json: row.key_json } : undefined;
+  }
+
+  /** The device's fallback key of an algorithm, marked used. */
+  async claimFallbackKey(executor: Executor, userId: string, deviceId: string, algorithm: string): Promise<ClaimedKey | undefined> {
+    const rows = await executor
+      .updateTable("e2e_fallback_keys")
+      .set({ used: 1 })
+      .where("user_id", "=", userId)
+      .where("device_id", "=", deviceId)
+      .where("algorithm", "=", algorithm)
+      .returning(["key_id", "key_json"])
+      .execute();
+    const row = rows[0];
+    return row ? { fullKeyId: `${algorithm}:${row.key_id}`, json: row.key_json } : undefined;
+  }
+
+  /** Removes every key of the given devices (device deleted or logged out). */
+  async deleteDevices(executor: Executor, userId: string, deviceIds: readonly string[]): Promise<void> {
+    if (deviceIds.length === 0) return;
+    await executor.deleteFrom("e2e_device_keys").where("user_id", "=", userId).where("device_id", "in", deviceIds).execute();
+    await executor.deleteFrom("e2e_one_time_keys").where("user_id", "=", userId).where("device_id", "in", deviceIds).execute();
+    await executor.deleteFrom("e2e_fallback_keys").where("user_id", "=", userId).where("device_id", "in", deviceIds).execute();
+  }
+}
