@@ -372,6 +372,8 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
   const toDevice = new ToDeviceService(db, stores.toDevice, stores.devices, streams.to_device, notifier, clock, config.server_name);
   sync.addContributor(new E2eeSync(toDevice, deviceLists, deviceKeys));
   devices.onDevicesDeleted(deviceKeyCleanup(stores.e2eKeys, stores.crossSigning, stores.toDevice, deviceLists));
+  // Others show a device's display name from /keys/query: a rename is a device-list change (as Synapse).
+  devices.onDeviceRenamed((tx, userId) => deviceLists.recordChange(tx, userId));
   const dehydratedDevices = new DehydratedDeviceService(db, stores.dehydratedDevices, stores.devices, devices, deviceKeys, toDevice, clock);
   devices.onDevicesDeleted(dehydratedDevices.cleanupHook());
   // A deactivated account's cross-signing identity goes with it (its devices went through the hook above).

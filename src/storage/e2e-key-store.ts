@@ -95,6 +95,24 @@ export class E2eKeyStore {
     return Object.fromEntries(rows.map((r) => [r.algorithm, Number(r.n)]));
   }
 
+  /**
+   * What /sync reports of a device's keys in one round trip: unclaimed one-time keys per algorithm and
+   * the algorithms of its unused fallback keys.
+   */
+  async syncSummary(userId: string, deviceId: string): Promise<{ counts: Record<string, number>; unusedFallback: string[] }> {
+    const result = await sql<{ kind: string; algorithm: string; n: number | string }>`
+      SELECT 'otk' AS kind, algorithm, COUNT(*) AS n FROM e2e_one_time_keys WHERE user_id = ${userId} AND device_id = ${deviceId} GROUP BY algorithm
+      UNION ALL
+      SELECT 'fallback' AS kind, algorithm, 0 AS n FROM e2e_fallback_keys WHERE user_id = ${userId} AND device_id = ${deviceId} AND used = 0`.execute(this.db.kysely);
+    const counts: Record<string, number> = {};
+    const unusedFallback: string[] = [];
+    for (const row of result.rows) {
+      if (row.kind === "otk") counts[row.algorithm] = Number(row.n);
+      else unusedFallback.push(row.algorithm);
+    }
+    return { counts, unusedFallback: unusedFallback.sort() };
+  }
+
   /** Replaces the device's fallback key of an algorithm (a new key starts unused). */
   async putFallbackKey(executor: Executor, userId: string, deviceId: string, key: UploadedKey): Promise<void> {
     await executor
@@ -109,19 +127,6 @@ export class E2eKeyStore {
         })),
       )
       .execute();
-  }
-
-  /** Algorithms for which the device has a fallback key that no claim has handed out yet. */
-  async unusedFallbackKeyTypes(userId: string, deviceId: string, executor: Executor = this.db.kysely): Promise<string[]> {
-    const rows = await executor
-      .selectFrom("e2e_fallback_keys")
-      .select("algorithm")
-      .where("user_id", "=", userId)
-      .where("device_id", "=", deviceId)
-      .where("used", "=", 0)
-      .orderBy("algorithm")
-      .execute();
-    return rows.map((r) => r.algorithm);
   }
 
   /**

@@ -166,9 +166,14 @@ for (const database of DATABASE_KINDS) {
       const frankAfterJoin = await sync(frank, after1.next_batch);
       assert.deepEqual(frankAfterJoin.device_lists?.changed, ["@gina:localhost"]);
 
+      // A device's new display name is news too (others show it from /keys/query).
+      await erin.put(`${V3}/devices/${e.deviceId}`, { display_name: "Erin's phone" });
+      const afterRename = await sync(frank, frankAfterJoin.next_batch);
+      assert.deepEqual(afterRename.device_lists?.changed, ["@erin:localhost"]);
+
       // Erin leaves: no room is shared any more.
       await erin.post(`${V3}/rooms/${encodeURIComponent(room)}/leave`);
-      const frankAfterLeave = await sync(frank, frankAfterJoin.next_batch);
+      const frankAfterLeave = await sync(frank, afterRename.next_batch);
       assert.deepEqual(frankAfterLeave.device_lists, { changed: [], left: ["@erin:localhost"] });
       const bad = await frank.get(`${V3}/keys/changes?from=nonsense&to=${after1.next_batch}`);
       assert.equal(bad.status, 400);

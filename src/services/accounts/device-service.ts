@@ -8,6 +8,8 @@ import type { DeviceRecord, DeviceStore } from "../../storage/device-store.js";
 import type { AuthService } from "./auth-service.js";
 
 export type DevicesDeletedHook = (tx: Tx, userId: string, deviceIds: readonly string[]) => Promise<void>;
+/** Runs in the renaming transaction (display names are part of what others see of a user's devices). */
+export type DeviceRenamedHook = (tx: Tx, userId: string, deviceId: string) => Promise<void>;
 
 export interface ClientDevice {
   device_id: string;
@@ -27,6 +29,7 @@ export function toClientDevice(device: DeviceRecord): ClientDevice {
 
 export class DeviceService {
   private readonly deletedHooks: DevicesDeletedHook[] = [];
+  private readonly renamedHooks: DeviceRenamedHook[] = [];
 
   constructor(
     private readonly db: Db,
@@ -36,6 +39,10 @@ export class DeviceService {
 
   onDevicesDeleted(hook: DevicesDeletedHook): void {
     this.deletedHooks.push(hook);
+  }
+
+  onDeviceRenamed(hook: DeviceRenamedHook): void {
+    this.renamedHooks.push(hook);
   }
 
   async list(userId: string): Promise<ClientDevice[]> {
@@ -54,7 +61,11 @@ export class DeviceService {
     if (displayName !== null && Buffer.byteLength(displayName) > 1000) {
       throw new MatrixError(400, "M_INVALID_PARAM", "Device display name is too long");
     }
-    await this.devices.rename(this.db.kysely, userId, deviceId, displayName);
+    if (displayName === device.displayName) return;
+    await this.db.transaction(async (tx) => {
+      await this.devices.rename(tx.db, userId, deviceId, displayName);
+      for (const hook of this.renamedHooks) await hook(tx, userId, deviceId);
+    });
   }
 
   /** Deletes devices, their tokens, and whatever the hooks attach to them, in one transaction. */

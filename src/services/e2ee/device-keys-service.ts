@@ -112,12 +112,8 @@ export class DeviceKeysService {
     return { one_time_keys: oneTimeKeys, failures };
   }
 
-  /** Unclaimed one-time keys of a device (as /sync's device_one_time_keys_count). */
-  oneTimeKeyCounts(userId: string, deviceId: string): Promise<Record<string, number>> {
-    return this.store.oneTimeKeyCounts(userId, deviceId);
-  }
-
-  unusedFallbackKeyTypes(userId: string, deviceId: string): Promise<string[]> {
-    return this.store.unusedFallbackKeyTypes(userId, deviceId);
+  /** Unclaimed one-time keys per algorithm and unused fallback key algorithms of a device, for /sync. */
+  syncSummary(userId: string, deviceId: string): Promise<{ counts: Record<string, number>; unusedFallback: string[] }> {
+    return this.store.syncSummary(userId, deviceId);
   }
 }

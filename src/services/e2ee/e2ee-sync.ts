@@ -29,9 +29,9 @@ export class E2eeSync implements SyncContributor {
     if (reached < context.now.to_device) context.heldBack.to_device = reached;
     for (const m of messages) response.to_device.events.push({ sender: m.sender, type: m.type, content: JSON.parse(m.content) as unknown });
 
-    const [counts, fallbackTypes] = await Promise.all([this.deviceKeys.oneTimeKeyCounts(userId, deviceId), this.deviceKeys.unusedFallbackKeyTypes(userId, deviceId)]);
+    const { counts, unusedFallback } = await this.deviceKeys.syncSummary(userId, deviceId);
     // Synapse always reports signed_curve25519, 0 included: clients that see no count at all may never upload keys.
     response.device_one_time_keys_count = { signed_curve25519: 0, ...counts };
-    response.device_unused_fallback_key_types = fallbackTypes;
+    response.device_unused_fallback_key_types = unusedFallback;
   }
 }

@@ -4,6 +4,7 @@
  * delivers each device's queue in order, at most 100 at a time, and deletes messages once the device
  * syncs with a token past them, so a message is delivered until acknowledged and never after.
  */
+import { LRUCache } from "lru-cache";
 import { MatrixError } from "../../errors.js";
 import { isJsonObject } from "../../protocol/json.js";
 import { isValidUserId } from "../../protocol/identifiers.js";
@@ -25,6 +26,9 @@ export const TO_DEVICE_BATCH = 100;
 const MAX_MESSAGE_BYTES = 65_536;
 
 export class ToDeviceService {
+  /** The position up to which each recently syncing device's messages are known to be deleted (this process). */
+  private readonly acknowledged = new LRUCache<string, number>({ max: 100_000 });
+
   constructor(
     private readonly db: Db,
     private readonly store: ToDeviceStore,
@@ -93,6 +97,10 @@ export class ToDeviceService {
 
   /** The device synced with a token at `position`: everything up to it was received. */
   async acknowledge(userId: string, deviceId: string, position: number): Promise<void> {
+    // A long-poll re-syncs from the same token many times: once acknowledged here, the store is not asked again.
+    const key = `${userId}\u0000${deviceId}`;
+    if ((this.acknowledged.get(key) ?? -1) >= position) return;
     await this.store.acknowledge(userId, deviceId, position);
+    this.acknowledged.set(key, position);
   }
 }
