@@ -5,7 +5,6 @@
  * master keys (user-signing key), each checked and failing on its own.
  */
 import { MatrixError } from "../../errors.js";
-import { canonicalJsonBytes } from "../../protocol/canonical-json.js";
 import { isJsonObject, type JsonObject } from "../../protocol/json.js";
 import type { CrossSigningKeyType, CrossSigningStore, StoredCrossSigningKey, StoredSignature } from "../../storage/cross-signing-store.js";
 import type { Db } from "../../storage/db.js";
@@ -13,7 +12,7 @@ import type { DeviceStore } from "../../storage/device-store.js";
 import type { E2eKeyStore } from "../../storage/e2e-key-store.js";
 import type { Requester } from "../accounts/requester.js";
 import type { DeviceLists } from "./device-lists.js";
-import { checkCrossSigningKey, signedBy, unsignedPart, type CrossSigningUsage } from "./key-validation.js";
+import { checkCrossSigningKey, sameJson, signedBy, unsignedPart, type CrossSigningUsage } from "./key-validation.js";
 
 export interface SigningKeysBody {
   master_key?: unknown;
@@ -35,14 +34,6 @@ class SignatureFailure extends Error {
     message: string,
   ) {
     super(message);
-  }
-}
-
-function sameJson(a: JsonObject, b: JsonObject): boolean {
-  try {
-    return canonicalJsonBytes(a).equals(canonicalJsonBytes(b));
-  } catch {
-    return false;
   }
 }
 

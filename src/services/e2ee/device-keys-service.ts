@@ -9,8 +9,7 @@ import type { Db, Tx } from "../../storage/db.js";
 import type { ClaimedKey, E2eKeyStore, UploadedKey } from "../../storage/e2e-key-store.js";
 import type { Requester } from "../accounts/requester.js";
 import type { DeviceLists } from "./device-lists.js";
-import { checkDeviceKeys, checkOneTimeKeys, type ParsedKey } from "./key-validation.js";
-import { canonicalJsonBytes } from "../../protocol/canonical-json.js";
+import { checkDeviceKeys, checkOneTimeKeys, sameJson, type ParsedKey } from "./key-validation.js";
 
 export interface UploadKeysBody {
   device_keys?: unknown;
@@ -19,14 +18,6 @@ export interface UploadKeysBody {
 }
 
 type ClaimResult = Record<string, Record<string, Record<string, unknown>>>;
-
-function sameJson(a: JsonValue, b: JsonValue): boolean {
-  try {
-    return canonicalJsonBytes(a).equals(canonicalJsonBytes(b));
-  } catch {
-    return false;
-  }
-}
 
 function toUploaded(keys: readonly ParsedKey[]): UploadedKey[] {
   return keys.map((k) => ({ algorithm: k.algorithm, keyId: k.keyId, json: JSON.stringify(k.value) }));

@@ -6,7 +6,8 @@
  */
 import { MatrixError } from "../../errors.js";
 import { decodeBase64 } from "../../protocol/base64.js";
-import { isJsonObject, type JsonObject } from "../../protocol/json.js";
+import { canonicalJsonBytes } from "../../protocol/canonical-json.js";
+import { isJsonObject, type JsonObject, type JsonValue } from "../../protocol/json.js";
 import { verifyJsonSignature } from "../../protocol/signing.js";
 
 export type CrossSigningUsage = "master" | "self_signing" | "user_signing";
@@ -122,4 +123,13 @@ export function checkCrossSigningKey(value: unknown, usage: CrossSigningUsage, u
 export function unsignedPart(object: JsonObject): JsonObject {
   const { signatures: _s, unsigned: _u, ...rest } = object;
   return rest;
+}
+
+/** Whether two JSON values are the same (canonical JSON, so key order does not matter). */
+export function sameJson(a: JsonValue, b: JsonValue): boolean {
+  try {
+    return canonicalJsonBytes(a).equals(canonicalJsonBytes(b));
+  } catch {
+    return false;
+  }
 }
