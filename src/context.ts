@@ -116,6 +116,14 @@ import { DeviceLists } from "./services/e2ee/device-lists.js";
 import { E2eeSync } from "./services/e2ee/e2ee-sync.js";
 import { KeyQueryService } from "./services/e2ee/key-query.js";
 import { ToDeviceService } from "./services/e2ee/to-device-service.js";
+import { FederationClient } from "./services/federation/federation-client.js";
+import { KeyRing } from "./services/federation/key-ring.js";
+import { NotaryService } from "./services/federation/notary.js";
+import { RequestAuthenticator } from "./services/federation/request-authenticator.js";
+import { ServerKeyPublisher } from "./services/federation/server-key-publisher.js";
+import { ServerKeyStore } from "./storage/server-key-store.js";
+import { parseServerName } from "./protocol/identifiers-server-name.js";
+import { TESSERA_VERSION } from "./version.js";
 import { DehydratedDeviceService } from "./services/e2ee/dehydrated-devices.js";
 import { DehydratedDeviceStore } from "./storage/dehydrated-device-store.js";
 
@@ -383,6 +391,21 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
   const keyBackup = new KeyBackupService(db, new KeyBackupStore());
   accounts.onDeactivated(keyBackup.deactivationHook());
 
+  // Federation: our key document, other servers' keys, signed requests both ways, the notary.
+  const serverKeys = new ServerKeyPublisher(config.server_name, secrets.signingKey, clock, config.federation.key_validity_ms);
+  const federationClient = new FederationClient(
+    async (serverName) => {
+      const parsed = parseServerName(serverName);
+      if (!parsed) throw new Error(`${serverName} is not a server name`);
+      const hostHeader = serverName;
+      return [{ host: parsed.host.replace(/^\[|\]$/g, ""), port: parsed.port ?? 8448, hostHeader, tlsServername: parsed.host }];
+    },
+    { serverName: config.server_name, signingKey: secrets.signingKey, verifyTls: config.federation.verify_tls, timeoutMs: config.federation.request_timeout_ms },
+  );
+  const keyRing = new KeyRing(new ServerKeyStore(db), serverKeys, federationClient, clock, config.server_name, config.federation.trusted_key_servers);
+  const federationAuth = new RequestAuthenticator(keyRing, clock, config.server_name);
+  const notary = new NotaryService(keyRing, config.server_name, secrets.signingKey, clock, TESSERA_VERSION);
+
   const services: Services = {
     clock,
     rateLimiter,
@@ -430,6 +453,11 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
     crossSigning,
     toDevice,
     dehydratedDevices,
+    serverKeys,
+    federationClient,
+    keyRing,
+    federationAuth,
+    notary,
   };
   return {
     config,

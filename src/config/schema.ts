@@ -16,6 +16,11 @@ const listenerSchema = z
   })
   .strict();
 
+/** A notary server and, optionally, the keys it must sign with (as Synapse's trusted_key_servers). */
+const trustedKeyServerSchema = z
+  .object({ server_name: z.string().min(1), verify_keys: z.record(z.string(), z.string()).optional() })
+  .strict();
+
 const rateSchema = z.object({ per_second: z.number().positive(), burst: z.number().int().positive() }).strict();
 
 /** One way to reach the server's administrators, as GET /.well-known/matrix/support lists it. */
@@ -148,6 +153,18 @@ export const configSchema = z
       .object({ client: z.record(z.string(), z.unknown()).optional(), server: z.string().optional(), support: supportSchema.optional() })
       .strict()
       .default({}),
+    federation: z
+      .object({
+        // Certificate checks of other servers (and of their /.well-known/matrix/server); off only for tests.
+        verify_tls: z.boolean().default(true),
+        // Notaries to ask for a server's keys when it cannot be reached; none by default.
+        trusted_key_servers: z.array(trustedKeyServerSchema).default([]),
+        // How long others may cache our published keys (the spec caps valid_until_ts at 7 days).
+        key_validity_ms: z.number().int().positive().max(7 * 86_400_000).default(86_400_000),
+        request_timeout_ms: z.number().int().positive().default(30_000),
+      })
+      .strict()
+      .default({ verify_tls: true, trusted_key_servers: [], key_validity_ms: 86_400_000, request_timeout_ms: 30_000 }),
     redis: z.object({ url: z.string().url() }).strict().optional(),
   })
   .strict();

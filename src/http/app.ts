@@ -13,6 +13,8 @@ import { parseJsonBody } from "./json-body.js";
 import { HttpResponse, type Route, type RouteRequest } from "./route.js";
 import { serializeJson } from "./serialize.js";
 import { extractAccessToken } from "./access-token.js";
+import type { JsonValue } from "../protocol/json.js";
+import { parseStrictJson } from "../protocol/strict-json.js";
 
 export interface AppOptions {
   readonly deps: HttpDeps;
@@ -96,13 +98,23 @@ export function buildApp(options: AppOptions): FastifyInstance {
   return app;
 }
 
+/** The JSON body a federation request signature covers (undefined without a body). */
+function signedContent(body: unknown): JsonValue | undefined {
+  if (!Buffer.isBuffer(body) || body.length === 0) return undefined;
+  try {
+    return parseStrictJson(body);
+  } catch {
+    throw new MatrixError(400, "M_NOT_JSON", "Content not JSON");
+  }
+}
+
 function clientIp(request: FastifyRequest): string {
   return request.ip || (request.raw as IncomingMessage).socket.remoteAddress || "unknown";
 }
 
 async function runRoute(route: Route<unknown>, request: FastifyRequest, reply: FastifyReply, deps: HttpDeps): Promise<void> {
   const signal = abortSignalFor(reply);
-  const token = route.auth === "none" ? undefined : extractAccessToken(request.headers.authorization, request.query);
+  const token = route.auth === "none" || route.auth === "server" ? undefined : extractAccessToken(request.headers.authorization, request.query);
   let requester = undefined;
   if (token !== undefined) {
     requester = await deps.auth.authenticate(token, { ip: clientIp(request), userAgent: request.headers["user-agent"] }, { allowLocked: route.allowLocked ?? false });
@@ -115,12 +127,15 @@ async function runRoute(route: Route<unknown>, request: FastifyRequest, reply: F
   if (route.rateLimit) deps.rateLimiter.check(route.rateLimit, requester?.userId ?? clientIp(request));
 
   const body = route.body ? parseJsonBody(request.body as Buffer | undefined, route.body, { fractions: route.fractions ?? false }) : undefined;
+  // A federation request's signature covers its body as sent, before any schema default fills it in.
+  const origin = route.auth === "server" ? await deps.federationAuth.authenticate(request.method, request.url, request.headers.authorization, signedContent(request.body)) : undefined;
   const routeRequest: RouteRequest<unknown> = {
     deps,
     params: request.params as Record<string, string>,
     query: request.query as Record<string, string | string[] | undefined>,
     body,
     requester,
+    origin,
     ip: clientIp(request),
     userAgent: request.headers["user-agent"],
     signal,

@@ -12,9 +12,10 @@ export type HttpMethod = "GET" | "PUT" | "POST" | "DELETE";
 /**
  * - `user`: a valid access token is required (guests refused unless `allowGuests`);
  * - `optional`: the token is used when present;
- * - `none`: no token is read.
+ * - `none`: no token is read;
+ * - `server`: a federation request signed by another server (X-Matrix); its origin is `origin`.
  */
-export type AuthMode = "user" | "optional" | "none";
+export type AuthMode = "user" | "optional" | "none" | "server";
 
 export type RateLimitKind = "message" | "login" | "registration";
 
@@ -25,6 +26,8 @@ export interface RouteRequest<Body> {
   readonly body: Body;
   /** The authenticated caller (always set when auth is "user"). */
   readonly requester: Requester | undefined;
+  /** The server that signed the request (always set when auth is "server"). */
+  readonly origin?: string | undefined;
   readonly ip: string;
   readonly userAgent: string | undefined;
   /** Aborted when the client goes away before the response is sent (long-polls stop waiting). */

@@ -48,6 +48,11 @@ import type { KeyQueryService } from "./e2ee/key-query.js";
 import type { CrossSigningService } from "./e2ee/cross-signing-service.js";
 import type { ToDeviceService } from "./e2ee/to-device-service.js";
 import type { DehydratedDeviceService } from "./e2ee/dehydrated-devices.js";
+import type { FederationClient } from "./federation/federation-client.js";
+import type { KeyRing } from "./federation/key-ring.js";
+import type { NotaryService } from "./federation/notary.js";
+import type { RequestAuthenticator } from "./federation/request-authenticator.js";
+import type { ServerKeyPublisher } from "./federation/server-key-publisher.js";
 
 export interface Services {
   readonly clock: Clock;
@@ -96,4 +101,9 @@ export interface Services {
   readonly crossSigning: CrossSigningService;
   readonly toDevice: ToDeviceService;
   readonly dehydratedDevices: DehydratedDeviceService;
+  readonly serverKeys: ServerKeyPublisher;
+  readonly federationClient: FederationClient;
+  readonly keyRing: KeyRing;
+  readonly federationAuth: RequestAuthenticator;
+  readonly notary: NotaryService;
 }

@@ -8,6 +8,7 @@ import type { UserDataTables } from "./user-data.js";
 import type { UserDirectoryTables } from "./user-directory.js";
 import type { SearchTables } from "./search.js";
 import type { E2eTables } from "./e2e.js";
+import type { FederationTables } from "./federation.js";
 import type { KeyBackupTables } from "./key-backup.js";
 
-export interface Schema extends AccountsTables, EventsTables, UserDataTables, RelationsTables, UserDirectoryTables, ReportsTables, PushTables, SearchTables, E2eTables, KeyBackupTables {}
+export interface Schema extends AccountsTables, EventsTables, UserDataTables, RelationsTables, UserDirectoryTables, ReportsTables, PushTables, SearchTables, E2eTables, FederationTables, KeyBackupTables {}

@@ -1,0 +1,66 @@
+/**
+ * Homeservers that federate with each other on loopback: each has a client listener (plain HTTP, as
+ * the other tests) and a federation listener with TLS (a self-signed certificate for 127.0.0.1), and
+ * is named `127.0.0.1:<federation port>` so that server discovery connects straight to it (an IP
+ * literal with a port). Certificate checks are off: the certificates are self-signed.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { generate } from "selfsigned";
+import type { DatabaseKind } from "./databases.js";
+import { startTestServer, type TestServer } from "./server.js";
+
+/** A port that was free a moment ago (the server binds it right after). */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+let certificate: Promise<{ cert: string; key: string }> | undefined;
+
+/** One certificate for 127.0.0.1 serves every server of the test process. */
+function loopbackCertificate(): Promise<{ cert: string; key: string }> {
+  certificate ??= (async () => {
+    const pems = await generate([{ name: "commonName", value: "127.0.0.1" }], {
+      keySize: 2048,
+      algorithm: "sha256",
+      extensions: [{ name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }] }],
+    });
+    const dir = mkdtempSync(join(tmpdir(), "tessera-tls-"));
+    writeFileSync(join(dir, "cert.pem"), pems.cert);
+    writeFileSync(join(dir, "key.pem"), pems.private);
+    return { cert: join(dir, "cert.pem"), key: join(dir, "key.pem") };
+  })();
+  return certificate;
+}
+
+export interface FederatedServer extends TestServer {
+  readonly federationPort: number;
+}
+
+export async function startFederatedServer(options: { database?: DatabaseKind; config?: Record<string, unknown> } = {}): Promise<FederatedServer> {
+  const tls = await loopbackCertificate();
+  const federationPort = await freePort();
+  const server = await startTestServer({
+    ...(options.database ? { database: options.database } : {}),
+    serverName: `127.0.0.1:${federationPort}`,
+    config: {
+      listeners: [
+        { port: 0, bind_address: "127.0.0.1", resources: ["client"] },
+        { port: federationPort, bind_address: "127.0.0.1", resources: ["federation"], tls },
+      ],
+      federation: { verify_tls: false },
+      ...options.config,
+    },
+  });
+  return Object.assign(server, { federationPort });
+}
