@@ -18,6 +18,17 @@ export interface StoredDeviceKeys {
   displayName: string | null;
 }
 
+export interface KeyWanted {
+  userId: string;
+  deviceId: string;
+  algorithm: string;
+}
+
+/** The map key of a claim's (user, device, algorithm). */
+export function wantedKey(userId: string, deviceId: string, algorithm: string): string {
+  return `${userId}\u0000${deviceId}\u0000${algorithm}`;
+}
+
 export interface ClaimedKey {
   /** `algorithm:key_id`. */
   fullKeyId: string;
@@ -130,20 +141,28 @@ export class E2eKeyStore {
   }
 
   /**
-   * Removes and returns the oldest one-time key of an algorithm. On PostgreSQL concurrent claims skip
-   * a row another claim holds (FOR UPDATE SKIP LOCKED) rather than handing it out twice; SQLite runs
-   * one write transaction at a time.
+   * Removes and returns the oldest one-time key of each wanted (user, device, algorithm), in one
+   * statement per batch. On PostgreSQL concurrent claims skip a row another claim holds (FOR UPDATE
+   * SKIP LOCKED) rather than handing it out twice; SQLite runs one write transaction at a time.
    */
-  async claimOneTimeKey(executor: Executor, userId: string, deviceId: string, algorithm: string): Promise<ClaimedKey | undefined> {
-    const lock = this.db.dialect === "postgres" ? sql`FOR UPDATE SKIP LOCKED` : sql``;
-    const result = await sql<{ key_id: string; key_json: string }>`
-      DELETE FROM e2e_one_time_keys WHERE id = (
-        SELECT id FROM e2e_one_time_keys
-        WHERE user_id = ${userId} AND device_id = ${deviceId} AND algorithm = ${algorithm}
-        ORDER BY id LIMIT 1 ${lock}
-      ) RETURNING key_id, key_json`.execute(executor);
-    const row = result.rows[0];
-    return row ? { fullKeyId: `${algorithm}:${row.key_id}`, json: row.key_json } : undefined;
+  async claimOneTimeKeys(executor: Executor, wanted: readonly KeyWanted[]): Promise<Map<string, ClaimedKey>> {
+    const out = new Map<string, ClaimedKey>();
+    for (let i = 0; i < wanted.length; i += 300) {
+      const batch = wanted.slice(i, i + 300);
+      const values = sql.join(batch.map((w) => sql`(${w.userId}, ${w.deviceId}, ${w.algorithm})`));
+      const oldest =
+        this.db.dialect === "postgres"
+          ? sql`SELECT k.id FROM (VALUES ${values}) AS w(u, d, a) CROSS JOIN LATERAL (
+              SELECT id FROM e2e_one_time_keys WHERE user_id = w.u AND device_id = w.d AND algorithm = w.a
+              ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) AS k`
+          : sql`SELECT id FROM (
+              SELECT id, ROW_NUMBER() OVER (PARTITION BY user_id, device_id, algorithm ORDER BY id) AS n
+              FROM e2e_one_time_keys WHERE (user_id, device_id, algorithm) IN (VALUES ${values})) WHERE n = 1`;
+      const result = await sql<{ user_id: string; device_id: string; algorithm: string; key_id: string; key_json: string }>`
+        DELETE FROM e2e_one_time_keys WHERE id IN (${oldest}) RETURNING user_id, device_id, algorithm, key_id, key_json`.execute(executor);
+      for (const row of result.rows) out.set(wantedKey(row.user_id, row.device_id, row.algorithm), { fullKeyId: `${row.algorithm}:${row.key_id}`, json: row.key_json });
+    }
+    return out;
   }
 
   /** The device's fallback key of an algorithm, marked used. */

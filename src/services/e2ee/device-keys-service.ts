@@ -6,7 +6,7 @@
 import { MatrixError } from "../../errors.js";
 import type { JsonObject, JsonValue } from "../../protocol/json.js";
 import type { Db, Tx } from "../../storage/db.js";
-import type { ClaimedKey, E2eKeyStore, UploadedKey } from "../../storage/e2e-key-store.js";
+import { wantedKey, type ClaimedKey, type E2eKeyStore, type UploadedKey } from "../../storage/e2e-key-store.js";
 import type { Requester } from "../accounts/requester.js";
 import type { DeviceLists } from "./device-lists.js";
 import { checkDeviceKeys, checkOneTimeKeys, sameJson, type ParsedKey } from "./key-validation.js";
@@ -88,10 +88,12 @@ export class DeviceKeysService {
       for (const [deviceId, algorithm] of Object.entries(devices)) wanted.push({ userId, deviceId, algorithm });
     }
     if (wanted.length === 0) return { one_time_keys: oneTimeKeys, failures };
+    // Each one-time key goes at most once; a device with none left gives its fallback key instead.
     const claimed = await this.db.transaction(async (tx) => {
+      const oneTime = await this.store.claimOneTimeKeys(tx.db, wanted);
       const out: { userId: string; deviceId: string; key: ClaimedKey }[] = [];
       for (const { userId, deviceId, algorithm } of wanted) {
-        const key = (await this.store.claimOneTimeKey(tx.db, userId, deviceId, algorithm)) ?? (await this.store.claimFallbackKey(tx.db, userId, deviceId, algorithm));
+        const key = oneTime.get(wantedKey(userId, deviceId, algorithm)) ?? (await this.store.claimFallbackKey(tx.db, userId, deviceId, algorithm));
         if (key) out.push({ userId, deviceId, key });
       }
       return out;
