@@ -124,6 +124,7 @@ import { ServerKeyPublisher } from "./services/federation/server-key-publisher.j
 import { ServerKeyStore } from "./storage/server-key-store.js";
 import { parseServerName } from "./protocol/identifiers-server-name.js";
 import { TESSERA_VERSION } from "./version.js";
+import { RemoteKeys } from "./services/e2ee/remote-keys.js";
 import { DehydratedDeviceService } from "./services/e2ee/dehydrated-devices.js";
 import { DehydratedDeviceStore } from "./storage/dehydrated-device-store.js";
 
@@ -375,7 +376,7 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
   // /sync reports of them; and the keys and messages that go with deleted devices.
   const deviceLists = new DeviceLists(stores.deviceLists, stores.rooms, streams.device_lists, notifier);
   const deviceKeys = new DeviceKeysService(db, stores.e2eKeys, deviceLists, config.server_name);
-  const keyQuery = new KeyQueryService(stores.e2eKeys, stores.crossSigning, config.server_name);
+  const keyQuery = new KeyQueryService(stores.e2eKeys, stores.crossSigning, (userId) => stores.deviceLists.latestChangeOf(userId), config.server_name);
   const crossSigning = new CrossSigningService(db, stores.crossSigning, stores.e2eKeys, stores.devices, deviceLists);
   const toDevice = new ToDeviceService(db, stores.toDevice, stores.devices, streams.to_device, notifier, clock, config.server_name);
   sync.addContributor(new E2eeSync(toDevice, deviceLists, deviceKeys));
@@ -405,6 +406,10 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
   const keyRing = new KeyRing(new ServerKeyStore(db), serverKeys, federationClient, clock, config.server_name, config.federation.trusted_key_servers);
   const federationAuth = new RequestAuthenticator(keyRing, clock, config.server_name);
   const notary = new NotaryService(keyRing, config.server_name, secrets.signingKey, clock, TESSERA_VERSION);
+  // Keys of remote users come from their servers.
+  const remoteKeys = new RemoteKeys(federationClient);
+  keyQuery.setRemote(remoteKeys);
+  deviceKeys.setRemote(remoteKeys);
 
   const services: Services = {
     clock,

@@ -49,15 +49,16 @@ export class CrossSigningStore {
 
   /**
    * Signatures on the keys of `targetUserIds` that `viewer` may see: those their owners made, and those
-   * `viewer` made (a user-signing key's signatures are visible only to the user who made them).
+   * `viewer` made (a user-signing key's signatures are visible only to the user who made them); only
+   * the owners' for another server (undefined viewer).
    */
-  async signaturesVisibleTo(viewer: string, targetUserIds: readonly string[], executor: Executor = this.db.kysely): Promise<StoredSignature[]> {
+  async signaturesVisibleTo(viewer: string | undefined, targetUserIds: readonly string[], executor: Executor = this.db.kysely): Promise<StoredSignature[]> {
     if (targetUserIds.length === 0) return [];
     const rows = await executor
       .selectFrom("e2e_signatures")
       .selectAll()
       .where("target_user_id", "in", targetUserIds)
-      .where((eb) => eb.or([eb("signer_user_id", "=", viewer), eb("signer_user_id", "=", eb.ref("target_user_id"))]))
+      .where((eb) => (viewer === undefined ? eb("signer_user_id", "=", eb.ref("target_user_id")) : eb.or([eb("signer_user_id", "=", viewer), eb("signer_user_id", "=", eb.ref("target_user_id"))])))
       .execute();
     return rows.map((r) => ({ signerUserId: r.signer_user_id, signerKeyId: r.signer_key_id, targetUserId: r.target_user_id, targetKeyId: r.target_key_id, signature: r.signature }));
   }

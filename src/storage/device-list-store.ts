@@ -18,6 +18,12 @@ export class DeviceListStore {
     await executor.insertInto("device_list_changes").values({ stream_id: streamId, user_id: userId, for_user_id: forUserId }).execute();
   }
 
+  /** The position of a user's latest device-list change (0 if none): the version of their device list. */
+  async latestChangeOf(userId: string): Promise<number> {
+    const row = await this.db.kysely.selectFrom("device_list_changes").select((eb) => eb.fn.max("stream_id").as("max")).where("user_id", "=", userId).where("for_user_id", "is", null).executeTakeFirst();
+    return Number(row?.max ?? 0);
+  }
+
   /** Users whose devices changed in (after, upTo], with the change's audience (null: everyone sharing a room). */
   async changesBetween(after: number, upTo: number): Promise<{ userId: string; forUserId: string | null }[]> {
     if (after >= upTo) return [];

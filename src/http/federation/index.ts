@@ -4,5 +4,11 @@ import { getServerKey } from "./getServerKey.js";
 import { getVersion } from "./getVersion.js";
 import { getQueryKeys, queryKeys } from "./queryKeys.js";
 import { queryProfile } from "./queryProfile.js";
+import { claimUserEncryptionKeys } from "./claimUserEncryptionKeys.js";
+import { getUserDevices } from "./getUserDevices.js";
+import { queryUserEncryptionKeys } from "./queryUserEncryptionKeys.js";
 
 export const federationRoutes: Route<unknown>[] = [getServerKey, queryKeys, getQueryKeys, getVersion, queryProfile] as Route<unknown>[];
+
+// End-to-end encryption: other servers ask for our users' keys and devices.
+federationRoutes.push(...([queryUserEncryptionKeys, claimUserEncryptionKeys, getUserDevices] as Route<unknown>[]));

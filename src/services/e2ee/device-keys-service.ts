@@ -9,6 +9,8 @@ import type { Db, Tx } from "../../storage/db.js";
 import { wantedKey, type ClaimedKey, type E2eKeyStore, type UploadedKey } from "../../storage/e2e-key-store.js";
 import type { Requester } from "../accounts/requester.js";
 import type { DeviceLists } from "./device-lists.js";
+import type { QueryOptions } from "./key-query.js";
+import { DEFAULT_REMOTE_TIMEOUT_MS, serverOf, type RemoteKeys } from "./remote-keys.js";
 import { checkDeviceKeys, checkOneTimeKeys, sameJson, type ParsedKey } from "./key-validation.js";
 
 export interface UploadKeysBody {
@@ -24,6 +26,8 @@ function toUploaded(keys: readonly ParsedKey[]): UploadedKey[] {
 }
 
 export class DeviceKeysService {
+  private remote: RemoteKeys | undefined;
+
   constructor(
     private readonly db: Db,
     private readonly store: E2eKeyStore,
@@ -74,20 +78,36 @@ export class DeviceKeysService {
     await this.store.addOneTimeKeys(tx.db, userId, deviceId, fresh);
   }
 
-  /** POST /keys/claim for local users; remote users' servers are reported in `failures` until federation claims them. */
-  async claim(request: Record<string, Record<string, string>>): Promise<{ one_time_keys: ClaimResult; failures: Record<string, unknown> }> {
+  /** Wired by context.ts once the federation client exists. */
+  setRemote(remote: RemoteKeys): void {
+    this.remote = remote;
+  }
+
+  /** POST /keys/claim (and /user/keys/claim from another server, `localOnly`): local devices here, remote ones from their servers. */
+  async claim(request: Record<string, Record<string, string>>, options: QueryOptions = {}): Promise<{ one_time_keys: ClaimResult; failures: Record<string, unknown> }> {
     const oneTimeKeys: ClaimResult = {};
     const failures: Record<string, unknown> = {};
     const wanted: { userId: string; deviceId: string; algorithm: string }[] = [];
+    const remote: Record<string, Record<string, string>> = {};
     for (const [userId, devices] of Object.entries(request)) {
-      const server = userId.slice(userId.indexOf(":") + 1);
-      if (server !== this.serverName) {
-        failures[server] = { status: 503, message: "Federation is not available" };
+      if (serverOf(userId) !== this.serverName) {
+        if (!options.localOnly) remote[userId] = devices;
         continue;
       }
       for (const [deviceId, algorithm] of Object.entries(devices)) wanted.push({ userId, deviceId, algorithm });
     }
-    if (wanted.length === 0) return { one_time_keys: oneTimeKeys, failures };
+    const remoteAnswer = this.remote && Object.keys(remote).length > 0 ? this.remote.claim(remote, options.timeoutMs ?? DEFAULT_REMOTE_TIMEOUT_MS) : undefined;
+    if (!this.remote) for (const userId of Object.keys(remote)) failures[serverOf(userId)] = { status: 503, message: "Federation is not available" };
+    if (wanted.length > 0) await this.claimLocal(wanted, oneTimeKeys);
+    const fromRemote = await remoteAnswer;
+    if (fromRemote) {
+      Object.assign(oneTimeKeys, fromRemote.one_time_keys);
+      Object.assign(failures, fromRemote.failures);
+    }
+    return { one_time_keys: oneTimeKeys, failures };
+  }
+
+  private async claimLocal(wanted: readonly { userId: string; deviceId: string; algorithm: string }[], oneTimeKeys: ClaimResult): Promise<void> {
     // Each one-time key goes at most once; a device with none left gives its fallback key instead.
     const claimed = await this.db.transaction(async (tx) => {
       const oneTime = await this.store.claimOneTimeKeys(tx.db, wanted);
@@ -102,7 +122,6 @@ export class DeviceKeysService {
       const devices = (oneTimeKeys[userId] ??= {});
       devices[deviceId] = { [key.fullKeyId]: JSON.parse(key.json) as unknown };
     }
-    return { one_time_keys: oneTimeKeys, failures };
   }
 
   /** Unclaimed one-time keys per algorithm and unused fallback key algorithms of a device, for /sync. */

@@ -3,10 +3,10 @@
  * `unsigned` and the signatures the requester may see merged in; the users' master and self-signing
  * keys, and the requester's own user-signing key.
  */
-import type { JsonObject } from "../../protocol/json.js";
+import { isJsonObject, type JsonObject } from "../../protocol/json.js";
 import type { CrossSigningStore, StoredSignature } from "../../storage/cross-signing-store.js";
 import type { E2eKeyStore } from "../../storage/e2e-key-store.js";
-import type { Requester } from "../accounts/requester.js";
+import { DEFAULT_REMOTE_TIMEOUT_MS, serverOf, type RemoteKeys } from "./remote-keys.js";
 
 export interface KeyQueryResponse {
   device_keys: Record<string, Record<string, JsonObject>>;
@@ -25,27 +25,59 @@ function withSignatures(key: JsonObject, signatures: readonly StoredSignature[] 
   return { ...key, signatures: merged };
 }
 
+export interface QueryOptions {
+  /** Milliseconds to wait for other servers (the request's `timeout`). */
+  timeoutMs?: number | undefined;
+  /** A query from another server: answer for our own users only, never ask further. */
+  localOnly?: boolean;
+}
+
 export class KeyQueryService {
+  private remote: RemoteKeys | undefined;
+
   constructor(
     private readonly keys: E2eKeyStore,
     private readonly crossSigning: CrossSigningStore,
+    private readonly deviceListVersion: (userId: string) => Promise<number>,
     private readonly serverName: string,
   ) {}
 
-  async query(requester: Requester, request: Record<string, readonly string[]>): Promise<KeyQueryResponse> {
+  /** Wired by context.ts once the federation client exists. */
+  setRemote(remote: RemoteKeys): void {
+    this.remote = remote;
+  }
+
+  /**
+   * Keys of the requested users. `viewer` is the user asking (their own signatures of others' master
+   * keys and their user-signing key are shown to them alone); undefined for another server.
+   */
+  async query(viewer: string | undefined, request: Record<string, readonly string[]>, options: QueryOptions = {}): Promise<KeyQueryResponse> {
     const response: KeyQueryResponse = { device_keys: {}, master_keys: {}, self_signing_keys: {}, user_signing_keys: {}, failures: {} };
     const local: string[] = [];
-    for (const userId of Object.keys(request)) {
-      const server = userId.slice(userId.indexOf(":") + 1);
-      if (server === this.serverName) local.push(userId);
-      else response.failures[server] = { status: 503, message: "Federation is not available" };
+    const remote: Record<string, readonly string[]> = {};
+    for (const [userId, devices] of Object.entries(request)) {
+      if (serverOf(userId) === this.serverName) local.push(userId);
+      else remote[userId] = devices;
     }
-    if (local.length === 0) return response;
+    const remoteAnswer = !options.localOnly && this.remote && Object.keys(remote).length > 0 ? this.remote.query(remote, options.timeoutMs ?? DEFAULT_REMOTE_TIMEOUT_MS) : undefined;
+    if (local.length > 0) await this.queryLocal(viewer, local, request, response);
+    const fromRemote = await remoteAnswer;
+    if (fromRemote) {
+      Object.assign(response.device_keys, fromRemote.device_keys);
+      Object.assign(response.master_keys, fromRemote.master_keys);
+      Object.assign(response.self_signing_keys, fromRemote.self_signing_keys);
+      Object.assign(response.failures, fromRemote.failures);
+    } else if (!options.localOnly) {
+      for (const userId of Object.keys(remote)) response.failures[serverOf(userId)] = { status: 503, message: "Federation is not available" };
+    }
+    return response;
+  }
 
+  private async queryLocal(viewer: string | undefined, local: readonly string[], request: Record<string, readonly string[]>, response: KeyQueryResponse): Promise<void> {
     const [devices, crossSigningKeys, signatures] = await Promise.all([
       this.keys.deviceKeysOf(local),
       this.crossSigning.keysOf(local),
-      this.crossSigning.signaturesVisibleTo(requester.userId, local),
+      this.crossSigning.signaturesVisibleTo(viewer, local),
     ]);
     const signaturesOn = new Map<string, StoredSignature[]>();
     for (const s of signatures) {
@@ -71,8 +103,23 @@ export class KeyQueryService {
       const object = withSignatures(JSON.parse(key.json) as JsonObject, on(key.userId, key.publicKey));
       if (key.type === "master") response.master_keys[key.userId] = object;
       else if (key.type === "self_signing") response.self_signing_keys[key.userId] = object;
-      else if (key.userId === requester.userId) response.user_signing_keys[key.userId] = object;
+      else if (viewer !== undefined && key.userId === viewer) response.user_signing_keys[key.userId] = object;
     }
-    return response;
+  }
+
+  /** GET /_matrix/federation/v1/user/devices/{userId}: a local user's devices with keys, and their cross-signing keys. */
+  async userDevices(userId: string): Promise<JsonObject> {
+    const answer = await this.query(undefined, { [userId]: [] }, { localOnly: true });
+    const devices = Object.entries(answer.device_keys[userId] ?? {}).map(([deviceId, keys]) => {
+      const { unsigned, ...signed } = keys;
+      const name = isJsonObject(unsigned) ? unsigned["device_display_name"] : undefined;
+      return { device_id: deviceId, keys: signed, ...(typeof name === "string" ? { device_display_name: name } : {}) };
+    });
+    const out: JsonObject = { user_id: userId, stream_id: await this.deviceListVersion(userId), devices };
+    const master = answer.master_keys[userId];
+    const selfSigning = answer.self_signing_keys[userId];
+    if (master) out["master_key"] = master;
+    if (selfSigning) out["self_signing_key"] = selfSigning;
+    return out;
   }
 }

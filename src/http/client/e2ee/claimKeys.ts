@@ -8,5 +8,5 @@ export const claimKeys = defineRoute({
   paths: clientPaths("/keys/claim"),
   auth: "user",
   body: z.object({ one_time_keys: z.record(z.string(), z.record(z.string(), z.string())), timeout: z.number().int().optional() }),
-  handle: ({ deps, body }) => deps.deviceKeys.claim(body.one_time_keys),
+  handle: ({ deps, body }) => deps.deviceKeys.claim(body.one_time_keys, { timeoutMs: body.timeout }),
 });

@@ -8,5 +8,5 @@ export const queryKeys = defineRoute({
   paths: clientPaths("/keys/query"),
   auth: "user",
   body: z.object({ device_keys: z.record(z.string(), z.array(z.string())), timeout: z.number().int().optional() }),
-  handle: ({ deps, requester, body }) => deps.keyQuery.query(requester!, body.device_keys),
+  handle: ({ deps, requester, body }) => deps.keyQuery.query(requester!.userId, body.device_keys, { timeoutMs: body.timeout }),
 });
