@@ -122,7 +122,12 @@ import { NotaryService } from "./services/federation/notary.js";
 import { RequestAuthenticator } from "./services/federation/request-authenticator.js";
 import { ServerKeyPublisher } from "./services/federation/server-key-publisher.js";
 import { ServerKeyStore } from "./storage/server-key-store.js";
-import { parseServerName } from "./protocol/identifiers-server-name.js";
+import { Resolver } from "node:dns/promises";
+import { ServerDiscovery } from "./services/federation/server-discovery.js";
+import { createWellKnownFetcher } from "./services/federation/well-known-fetch.js";
+import { FederationSender } from "./services/federation/federation-sender.js";
+import { TransactionReceiver } from "./services/federation/transaction-receiver.js";
+import { FederationOutboxStore } from "./storage/federation-outbox-store.js";
 import { TESSERA_VERSION } from "./version.js";
 import { RemoteKeys } from "./services/e2ee/remote-keys.js";
 import { DehydratedDeviceService } from "./services/e2ee/dehydrated-devices.js";
@@ -394,15 +399,17 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
 
   // Federation: our key document, other servers' keys, signed requests both ways, the notary.
   const serverKeys = new ServerKeyPublisher(config.server_name, secrets.signingKey, clock, config.federation.key_validity_ms);
-  const federationClient = new FederationClient(
-    async (serverName) => {
-      const parsed = parseServerName(serverName);
-      if (!parsed) throw new Error(`${serverName} is not a server name`);
-      const hostHeader = serverName;
-      return [{ host: parsed.host.replace(/^\[|\]$/g, ""), port: parsed.port ?? 8448, hostHeader, tlsServername: parsed.host }];
-    },
-    { serverName: config.server_name, signingKey: secrets.signingKey, verifyTls: config.federation.verify_tls, timeoutMs: config.federation.request_timeout_ms },
+  // Server discovery (well-known, SRV, 8448) with the system's DNS servers.
+  const dns = new Resolver({ timeout: 5_000, tries: 2 });
+  const discovery = new ServerDiscovery(
+    { resolver: dns, fetchWellKnown: createWellKnownFetcher({ resolver: dns, rejectUnauthorized: config.federation.verify_tls }), logger: subsystemLogger(log, "federation") },
   );
+  const federationClient = new FederationClient(async (serverName) => (await discovery.resolveServer(serverName)).targets, {
+    serverName: config.server_name,
+    signingKey: secrets.signingKey,
+    verifyTls: config.federation.verify_tls,
+    timeoutMs: config.federation.request_timeout_ms,
+  });
   const keyRing = new KeyRing(new ServerKeyStore(db), serverKeys, federationClient, clock, config.server_name, config.federation.trusted_key_servers);
   const federationAuth = new RequestAuthenticator(keyRing, clock, config.server_name);
   const notary = new NotaryService(keyRing, config.server_name, secrets.signingKey, clock, TESSERA_VERSION);
@@ -410,6 +417,17 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
   const remoteKeys = new RemoteKeys(federationClient);
   keyQuery.setRemote(remoteKeys);
   deviceKeys.setRemote(remoteKeys);
+  // The outbox and its sender; transactions from other servers and the EDUs they carry.
+  const outbox = new FederationOutboxStore(db);
+  const federationSender = new FederationSender(outbox, federationClient, clock, subsystemLogger(log, "federation-sender"), {
+    initialBackoffMs: config.federation.retry_initial_ms,
+    maxBackoffMs: config.federation.retry_max_ms,
+  });
+  federationAuth.onAuthenticated((origin) => federationSender.destinationIsUp(origin));
+  const transactions = new TransactionReceiver(outbox, clock, subsystemLogger(log, "federation"));
+  toDevice.setFederation(federationSender);
+  transactions.addEduHandler("m.direct_to_device", (origin, content) => toDevice.receiveRemote(origin, content));
+  await federationSender.start();
 
   const services: Services = {
     clock,
@@ -463,6 +481,7 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
     keyRing,
     federationAuth,
     notary,
+    transactions,
   };
   return {
     config,
@@ -474,6 +493,7 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
     notifier,
     streams,
     close: async () => {
+      federationSender.close();
       typing.close();
       presence.close();
       await notifier.close();

@@ -162,9 +162,12 @@ export const configSchema = z
         // How long others may cache our published keys (the spec caps valid_until_ts at 7 days).
         key_validity_ms: z.number().int().positive().max(7 * 86_400_000).default(86_400_000),
         request_timeout_ms: z.number().int().positive().default(30_000),
+        // Backoff of a destination that fails: the first retry after retry_initial_ms, doubling up to retry_max_ms.
+        retry_initial_ms: z.number().int().positive().default(10_000),
+        retry_max_ms: z.number().int().positive().default(3_600_000),
       })
       .strict()
-      .default({ verify_tls: true, trusted_key_servers: [], key_validity_ms: 86_400_000, request_timeout_ms: 30_000 }),
+      .default({ verify_tls: true, trusted_key_servers: [], key_validity_ms: 86_400_000, request_timeout_ms: 30_000, retry_initial_ms: 10_000, retry_max_ms: 3_600_000 }),
     redis: z.object({ url: z.string().url() }).strict().optional(),
   })
   .strict();

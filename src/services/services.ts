@@ -53,6 +53,7 @@ import type { KeyRing } from "./federation/key-ring.js";
 import type { NotaryService } from "./federation/notary.js";
 import type { RequestAuthenticator } from "./federation/request-authenticator.js";
 import type { ServerKeyPublisher } from "./federation/server-key-publisher.js";
+import type { TransactionReceiver } from "./federation/transaction-receiver.js";
 
 export interface Services {
   readonly clock: Clock;
@@ -106,4 +107,5 @@ export interface Services {
   readonly keyRing: KeyRing;
   readonly federationAuth: RequestAuthenticator;
   readonly notary: NotaryService;
+  readonly transactions: TransactionReceiver;
 }

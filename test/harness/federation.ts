@@ -58,8 +58,8 @@ export async function startFederatedServer(options: { database?: DatabaseKind; c
         { port: 0, bind_address: "127.0.0.1", resources: ["client"] },
         { port: federationPort, bind_address: "127.0.0.1", resources: ["federation"], tls },
       ],
-      federation: { verify_tls: false },
       ...options.config,
+      federation: { verify_tls: false, ...(options.config?.["federation"] as Record<string, unknown> | undefined) },
     },
   });
   return Object.assign(server, { federationPort });

@@ -7,8 +7,9 @@ import { queryProfile } from "./queryProfile.js";
 import { claimUserEncryptionKeys } from "./claimUserEncryptionKeys.js";
 import { getUserDevices } from "./getUserDevices.js";
 import { queryUserEncryptionKeys } from "./queryUserEncryptionKeys.js";
+import { sendTransaction } from "./sendTransaction.js";
 
-export const federationRoutes: Route<unknown>[] = [getServerKey, queryKeys, getQueryKeys, getVersion, queryProfile] as Route<unknown>[];
+export const federationRoutes: Route<unknown>[] = [getServerKey, queryKeys, getQueryKeys, getVersion, queryProfile, sendTransaction] as Route<unknown>[];
 
 // End-to-end encryption: other servers ask for our users' keys and devices.
 federationRoutes.push(...([queryUserEncryptionKeys, claimUserEncryptionKeys, getUserDevices] as Route<unknown>[]));

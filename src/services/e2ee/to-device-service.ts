@@ -6,10 +6,11 @@
  */
 import { LRUCache } from "lru-cache";
 import { MatrixError } from "../../errors.js";
-import { isJsonObject } from "../../protocol/json.js";
+import { randomBytes } from "node:crypto";
+import { isJsonObject, type JsonObject } from "../../protocol/json.js";
 import { isValidUserId } from "../../protocol/identifiers.js";
 import type { Notifier } from "../../notifier/notifier.js";
-import type { Db } from "../../storage/db.js";
+import type { Db, Tx } from "../../storage/db.js";
 import type { DeviceStore } from "../../storage/device-store.js";
 import type { StreamIdGenerator } from "../../storage/stream-ids.js";
 import type { QueuedMessage, ToDeviceRow, ToDeviceStore } from "../../storage/to-device-store.js";
@@ -25,7 +26,41 @@ export const TO_DEVICE_BATCH = 100;
  */
 const MAX_MESSAGE_BYTES = 65_536;
 
+interface Target {
+  userId: string;
+  deviceId: string;
+  /** JSON text of the content. */
+  content: string;
+}
+
+/** Queues EDUs for other servers (the federation sender). */
+export interface RemoteToDevice {
+  queueEdu(tx: Tx, destination: string, edu: { edu_type: string; content: JsonObject }): Promise<void>;
+}
+
+function serverOf(userId: string): string {
+  return userId.slice(userId.indexOf(":") + 1);
+}
+
+/** Checks `messages` (user -> device or `*` -> content object) with the spec's errors. */
+function checkMessages(messages: unknown): Target[] {
+  if (!isJsonObject(messages)) throw new MatrixError(400, "M_BAD_JSON", "messages must be an object");
+  const targets: Target[] = [];
+  for (const [userId, byDevice] of Object.entries(messages)) {
+    if (!isValidUserId(userId)) throw new MatrixError(400, "M_INVALID_PARAM", `${userId} is not a valid user ID`);
+    if (!isJsonObject(byDevice)) throw new MatrixError(400, "M_BAD_JSON", `messages.${userId} must be an object`);
+    for (const [deviceId, content] of Object.entries(byDevice)) {
+      if (!isJsonObject(content)) throw new MatrixError(400, "M_BAD_JSON", `The message for ${userId} ${deviceId} must be an object`);
+      const json = JSON.stringify(content);
+      if (Buffer.byteLength(json) > MAX_MESSAGE_BYTES) throw new MatrixError(413, "M_TOO_LARGE", `The message for ${userId} ${deviceId} is too large`);
+      targets.push({ userId, deviceId, content: json });
+    }
+  }
+  return targets;
+}
+
 export class ToDeviceService {
+  private federation: RemoteToDevice | undefined;
   /** The position up to which each recently syncing device's messages are known to be deleted (this process). */
   private readonly acknowledged = new LRUCache<string, number>({ max: 100_000 });
 
@@ -39,44 +74,70 @@ export class ToDeviceService {
     private readonly serverName: string,
   ) {}
 
+  /** Wired by context.ts once the federation sender exists: messages to remote users go through it. */
+  setFederation(federation: RemoteToDevice): void {
+    this.federation = federation;
+  }
+
   /** PUT /sendToDevice/{eventType}/{txnId}. */
   async send(requester: Requester, type: string, txnId: string, messages: unknown): Promise<void> {
-    if (!isJsonObject(messages)) throw new MatrixError(400, "M_BAD_JSON", "messages must be an object");
-    const targets: { userId: string; deviceId: string; content: string }[] = [];
-    for (const [userId, byDevice] of Object.entries(messages)) {
-      if (!isValidUserId(userId)) throw new MatrixError(400, "M_INVALID_PARAM", `${userId} is not a valid user ID`);
-      if (!isJsonObject(byDevice)) throw new MatrixError(400, "M_BAD_JSON", `messages.${userId} must be an object`);
-      for (const [deviceId, content] of Object.entries(byDevice)) {
-        if (!isJsonObject(content)) throw new MatrixError(400, "M_BAD_JSON", `The message for ${userId} ${deviceId} must be an object`);
-        const json = JSON.stringify(content);
-        if (Buffer.byteLength(json) > MAX_MESSAGE_BYTES) throw new MatrixError(413, "M_TOO_LARGE", `The message for ${userId} ${deviceId} is too large`);
-        targets.push({ userId, deviceId, content: json });
-      }
-    }
+    const targets = checkMessages(messages);
     const senderDevice = requester.deviceId ?? `token:${requester.tokenId}`;
-    const recipients = new Set<string>();
     await this.db.transaction(async (tx) => {
       if (!(await this.store.claimTxnId(tx.db, requester.userId, senderDevice, txnId, this.clock.now()))) return;
-      const rows: ToDeviceRow[] = [];
-      const devicesOf = new Map<string, Set<string>>();
+      await this.deliverLocally(tx, requester.userId, type, targets.filter((t) => serverOf(t.userId) === this.serverName));
+      const remote = new Map<string, Record<string, Record<string, JsonObject>>>();
       for (const target of targets) {
-        // Remote users' devices are reached over federation (m.direct_to_device), which does not exist yet.
-        if (target.userId.slice(target.userId.indexOf(":") + 1) !== this.serverName) continue;
-        let existing = devicesOf.get(target.userId);
-        if (!existing) {
-          existing = new Set((await this.devices.list(target.userId, { includeHidden: true }, tx.db)).map((d) => d.deviceId));
-          devicesOf.set(target.userId, existing);
-        }
-        // Messages to devices that do not exist are dropped (as Synapse): no one would ever read them.
-        const deviceIds = target.deviceId === "*" ? [...existing] : existing.has(target.deviceId) ? [target.deviceId] : [];
-        for (const deviceId of deviceIds) {
-          rows.push({ streamId: this.stream.allocate(tx), userId: target.userId, deviceId, sender: requester.userId, type, content: target.content });
-          recipients.add(target.userId);
-        }
+        const server = serverOf(target.userId);
+        if (server === this.serverName) continue;
+        let users = remote.get(server);
+        if (!users) remote.set(server, (users = {}));
+        (users[target.userId] ??= {})[target.deviceId] = JSON.parse(target.content) as JsonObject;
       }
-      await this.store.enqueue(tx.db, rows);
-      if (rows.length > 0) tx.onCommit(() => this.notifier.notify({ stream: "to_device", position: this.stream.current, userIds: [...recipients] }));
+      // One m.direct_to_device EDU per destination server, queued in this transaction.
+      for (const [server, users] of remote) {
+        if (!this.federation) continue;
+        const content = { sender: requester.userId, type, message_id: randomBytes(12).toString("hex"), messages: users };
+        await this.federation.queueEdu(tx, server, { edu_type: "m.direct_to_device", content });
+      }
     });
+  }
+
+  /**
+   * An `m.direct_to_device` EDU from `origin`: its messages for our users, once per message_id (a
+   * transaction retried by the origin delivers nothing twice). A sender of another server is refused.
+   */
+  async receiveRemote(origin: string, content: JsonObject): Promise<void> {
+    const { sender, type, message_id: messageId, messages } = content;
+    if (typeof sender !== "string" || typeof type !== "string" || typeof messageId !== "string") throw new Error("malformed m.direct_to_device");
+    if (!isValidUserId(sender) || serverOf(sender) !== origin) throw new Error("the sender is not a user of the origin");
+    const targets = checkMessages(messages).filter((t) => serverOf(t.userId) === this.serverName);
+    await this.db.transaction(async (tx) => {
+      if (!(await this.store.claimTxnId(tx.db, sender, `remote:${origin}`, messageId, this.clock.now()))) return;
+      await this.deliverLocally(tx, sender, type, targets);
+    });
+  }
+
+  /** Queues messages for local users' devices (`*`: all of them) in `tx`; wakes their syncs once it commits. */
+  private async deliverLocally(tx: Tx, sender: string, type: string, targets: readonly Target[]): Promise<void> {
+    const rows: ToDeviceRow[] = [];
+    const recipients = new Set<string>();
+    const devicesOf = new Map<string, Set<string>>();
+    for (const target of targets) {
+      let existing = devicesOf.get(target.userId);
+      if (!existing) {
+        existing = new Set((await this.devices.list(target.userId, { includeHidden: true }, tx.db)).map((d) => d.deviceId));
+        devicesOf.set(target.userId, existing);
+      }
+      // Messages to devices that do not exist are dropped (as Synapse): no one would ever read them.
+      const deviceIds = target.deviceId === "*" ? [...existing] : existing.has(target.deviceId) ? [target.deviceId] : [];
+      for (const deviceId of deviceIds) {
+        rows.push({ streamId: this.stream.allocate(tx), userId: target.userId, deviceId, sender, type, content: target.content });
+        recipients.add(target.userId);
+      }
+    }
+    await this.store.enqueue(tx.db, rows);
+    if (rows.length > 0) tx.onCommit(() => this.notifier.notify({ stream: "to_device", position: this.stream.current, userIds: [...recipients] }));
   }
 
   /**

@@ -15,11 +15,18 @@ function unauthorized(message: string): MatrixError {
 }
 
 export class RequestAuthenticator {
+  private readonly authenticatedListeners: ((origin: string) => void)[] = [];
+
   constructor(
     private readonly keyRing: KeyRing,
     private readonly clock: Clock,
     private readonly serverName: string,
   ) {}
+
+  /** Called with the origin of every authenticated request (a server that talks to us is up). */
+  onAuthenticated(listener: (origin: string) => void): void {
+    this.authenticatedListeners.push(listener);
+  }
 
   /** Returns the origin server of a correctly signed request; throws 401 M_UNAUTHORIZED otherwise. */
   async authenticate(method: string, uri: string, authorization: string | string[] | undefined, content: JsonValue | undefined): Promise<string> {
@@ -44,6 +51,7 @@ export class RequestAuthenticator {
     }
     const request = { method, uri, origin: auth.origin, destination: auth.destination ?? this.serverName, ...(content !== undefined ? { content } : {}) };
     if (!verifyRequest(request, auth.sig, publicKey)) throw unauthorized("Invalid request signature");
+    for (const listener of this.authenticatedListeners) listener(auth.origin);
     return auth.origin;
   }
 }

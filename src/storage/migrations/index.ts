@@ -19,9 +19,10 @@ import { leanEventWritesMigration } from "./017-lean-event-writes.js";
 import { leanIdWritesMigration } from "./018-lean-id-writes.js";
 import { e2eKeysMigration } from "./019-e2e-keys.js";
 import { federationKeysMigration } from "./024-federation-keys.js";
+import { federationOutboxMigration } from "./025-federation-outbox.js";
 import { keyBackupMigration } from "./020-key-backup.js";
 
-export const MIGRATIONS: readonly Migration[] = [accountsMigration, eventsMigration, userDataMigration, threepidsMigration, threadsMigration, pushMigration, userDirectorySearchMigration, userReportsMigration, searchMigration, pushActionsIndexMigration, leanEventWritesMigration, leanIdWritesMigration, e2eKeysMigration, keyBackupMigration, federationKeysMigration];
+export const MIGRATIONS: readonly Migration[] = [accountsMigration, eventsMigration, userDataMigration, threepidsMigration, threadsMigration, pushMigration, userDirectorySearchMigration, userReportsMigration, searchMigration, pushActionsIndexMigration, leanEventWritesMigration, leanIdWritesMigration, e2eKeysMigration, keyBackupMigration, federationKeysMigration, federationOutboxMigration];
 
 export async function migrate(db: Db): Promise<string[]> {
   const raw = db.kysely as unknown as Kysely<unknown>;

@@ -1,4 +1,5 @@
-/** Federation: other servers' signing keys and the signed key documents they were fetched in. */
+/** Federation: other servers' signing keys and key documents; the outbox per destination; received transactions. */
+import type { Generated } from "kysely";
 
 /** One verify key of a server, with the time until which it may be used (an old key: its expiry). */
 export interface ServerKeysTable {
@@ -21,7 +22,27 @@ export interface ServerKeyDocumentsTable {
   fetched_ts: number;
 }
 
+/** What waits to be sent to a destination: written in the transaction that produced it, deleted once acknowledged. */
+export interface FederationOutboxTable {
+  id: Generated<number>;
+  destination: string;
+  /** "edu" or "pdu": the JSON of the EDU or of the event as sent. */
+  kind: string;
+  body: string;
+  created_ts: number;
+}
+
+/** Transactions received from other servers, so a retried one gets the same answer and is not processed twice. */
+export interface FederationInboundTxnsTable {
+  origin: string;
+  txn_id: string;
+  response: string;
+  received_ts: number;
+}
+
 export interface FederationTables {
   server_keys: ServerKeysTable;
   server_key_documents: ServerKeyDocumentsTable;
+  federation_outbox: FederationOutboxTable;
+  federation_inbound_txns: FederationInboundTxnsTable;
 }

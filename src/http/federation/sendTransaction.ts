@@ -1,0 +1,12 @@
+/** PUT /_matrix/federation/v1/send/{txnId} — server-server API "Transactions". */
+import { z } from "zod";
+import { defineRoute } from "../route.js";
+
+export const sendTransaction = defineRoute({
+  operationId: "sendTransaction",
+  method: "PUT",
+  paths: ["/_matrix/federation/v1/send/:txnId"],
+  auth: "server",
+  body: z.object({ origin: z.string(), origin_server_ts: z.number().int(), pdus: z.array(z.unknown()), edus: z.array(z.unknown()).optional() }),
+  handle: ({ deps, origin, params, body }) => deps.transactions.receive(origin!, params["txnId"] as string, body),
+});
