@@ -494,6 +494,7 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
     streams,
     close: async () => {
       federationSender.close();
+      await toDevice.flush();
       typing.close();
       presence.close();
       await notifier.close();

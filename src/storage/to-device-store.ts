@@ -73,28 +73,22 @@ export class ToDeviceStore {
     return rows.map((r) => ({ streamId: Number(r.stream_id), sender: r.sender, type: r.type, content: r.content }));
   }
 
-  /** Deletes a device's messages up to `upTo` (acknowledged); keeps the floor at the highest deleted position. */
-  async acknowledge(userId: string, deviceId: string, upTo: number): Promise<void> {
-    // Most syncs acknowledge nothing new: a read decides whether a write transaction is needed.
-    const any = await this.db.kysely
-      .selectFrom("to_device_messages")
-      .select("stream_id")
-      .where("user_id", "=", userId)
-      .where("device_id", "=", deviceId)
-      .where("stream_id", "<=", upTo)
-      .limit(1)
-      .executeTakeFirst();
-    if (!any) return;
+  /** Deletes each device's messages up to its acknowledged position, in one transaction; keeps the floor. */
+  async acknowledge(acks: readonly { userId: string; deviceId: string; upTo: number }[]): Promise<void> {
+    if (acks.length === 0) return;
     await this.db.transaction(async (tx) => {
-      const deleted = await tx.db
-        .deleteFrom("to_device_messages")
-        .where("user_id", "=", userId)
-        .where("device_id", "=", deviceId)
-        .where("stream_id", "<=", upTo)
-        .returning("stream_id")
-        .execute();
-      if (deleted.length === 0) return;
-      await this.raiseFloor(tx.db, highestOf(deleted));
+      let highest = 0;
+      for (const ack of acks) {
+        const deleted = await tx.db
+          .deleteFrom("to_device_messages")
+          .where("user_id", "=", ack.userId)
+          .where("device_id", "=", ack.deviceId)
+          .where("stream_id", "<=", ack.upTo)
+          .returning("stream_id")
+          .execute();
+        highest = Math.max(highest, highestOf(deleted));
+      }
+      if (highest > 0) await this.raiseFloor(tx.db, highest);
     });
   }
 

@@ -93,7 +93,9 @@ export class DehydratedDeviceService {
     if (from !== undefined) {
       if (!/^\d{1,15}$/.test(from)) throw new MatrixError(400, "M_INVALID_PARAM", "from/next_batch is not a valid token");
       after = Number(from);
-      await this.toDevice.acknowledge(userId, deviceId, after);
+      // Rehydration pages through the queue once: delete what the client has now, not later.
+      this.toDevice.acknowledge(userId, deviceId, after);
+      await this.toDevice.flush();
     }
     const messages = await this.toDevice.pendingNow(userId, deviceId, after);
     const events = messages.map((m) => ({ sender: m.sender, type: m.type, content: JSON.parse(m.content) as unknown }));

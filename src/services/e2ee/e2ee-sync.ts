@@ -23,8 +23,8 @@ export class E2eeSync implements SyncContributor {
     }
     if (deviceId === undefined) return;
 
-    const after = since?.to_device ?? 0;
-    if (since) await this.toDevice.acknowledge(userId, deviceId, since.to_device);
+    const after = since?.to_device ?? this.toDevice.acknowledgedUpTo(userId, deviceId);
+    if (since) this.toDevice.acknowledge(userId, deviceId, since.to_device);
     const { messages, reached } = await this.toDevice.pending(userId, deviceId, after, context.now.to_device);
     if (reached < context.now.to_device) context.heldBack.to_device = reached;
     for (const m of messages) response.to_device.events.push({ sender: m.sender, type: m.type, content: JSON.parse(m.content) as unknown });

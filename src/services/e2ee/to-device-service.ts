@@ -17,6 +17,9 @@ import type { QueuedMessage, ToDeviceRow, ToDeviceStore } from "../../storage/to
 import type { Clock } from "../clock.js";
 import type { Requester } from "../accounts/requester.js";
 
+/** How long acknowledgements are collected before their messages are deleted together. */
+const ACK_FLUSH_DELAY_MS = 250;
+
 /** Messages delivered per /sync response (as Synapse); the rest follow in the next ones. */
 export const TO_DEVICE_BATCH = 100;
 
@@ -63,6 +66,8 @@ export class ToDeviceService {
   private federation: RemoteToDevice | undefined;
   /** The position up to which each recently syncing device's messages are known to be deleted (this process). */
   private readonly acknowledged = new LRUCache<string, number>({ max: 100_000 });
+  private readonly pendingAcks = new Map<string, { userId: string; deviceId: string; upTo: number }>();
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly db: Db,
@@ -156,12 +161,36 @@ export class ToDeviceService {
     return (await this.pending(userId, deviceId, after, this.stream.current)).messages;
   }
 
-  /** The device synced with a token at `position`: everything up to it was received. */
-  async acknowledge(userId: string, deviceId: string, position: number): Promise<void> {
-    // A long-poll re-syncs from the same token many times: once acknowledged here, the store is not asked again.
+  /**
+   * The device synced with a token at `position`: everything up to it was received. Deleting is only
+   * clean-up (deliveries read after the token's position, never before), so acknowledgements are
+   * collected and deleted together shortly after, off the /sync path.
+   */
+  acknowledge(userId: string, deviceId: string, position: number): void {
+    // A long-poll re-syncs from the same token many times: once acknowledged here, nothing more to do.
     const key = `${userId}\u0000${deviceId}`;
     if ((this.acknowledged.get(key) ?? -1) >= position) return;
-    await this.store.acknowledge(userId, deviceId, position);
     this.acknowledged.set(key, position);
+    const queued = this.pendingAcks.get(key);
+    this.pendingAcks.set(key, { userId, deviceId, upTo: Math.max(position, queued?.upTo ?? 0) });
+    this.flushTimer ??= setTimeout(() => void this.flush(), ACK_FLUSH_DELAY_MS).unref();
+  }
+
+  /** How far a device acknowledged (in this process): an initial sync does not hand out again what awaits deletion. */
+  acknowledgedUpTo(userId: string, deviceId: string): number {
+    return this.acknowledged.get(`${userId}\u0000${deviceId}`) ?? 0;
+  }
+
+  /** Deletes the acknowledged messages now (also on shutdown). A failure keeps them for the next flush. */
+  async flush(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const acks = [...this.pendingAcks.values()];
+    this.pendingAcks.clear();
+    try {
+      await this.store.acknowledge(acks);
+    } catch {
+      for (const ack of acks) this.acknowledged.delete(`${ack.userId}\u0000${ack.deviceId}`);
+    }
   }
 }
