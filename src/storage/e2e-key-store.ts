@@ -155,9 +155,10 @@ export class E2eKeyStore {
           ? sql`SELECT k.id FROM (VALUES ${values}) AS w(u, d, a) CROSS JOIN LATERAL (
               SELECT id FROM e2e_one_time_keys WHERE user_id = w.u AND device_id = w.d AND algorithm = w.a
               ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) AS k`
-          : sql`SELECT id FROM (
-              SELECT id, ROW_NUMBER() OVER (PARTITION BY user_id, device_id, algorithm ORDER BY id) AS n
-              FROM e2e_one_time_keys WHERE (user_id, device_id, algorithm) IN (VALUES ${values})) WHERE n = 1`;
+          : // One index probe per wanted device (a window over all their keys would read every key).
+            sql`SELECT (SELECT k.id FROM e2e_one_time_keys AS k
+              WHERE k.user_id = w.column1 AND k.device_id = w.column2 AND k.algorithm = w.column3
+              ORDER BY k.id LIMIT 1) FROM (VALUES ${values}) AS w`;
       const result = await sql<{ user_id: string; device_id: string; algorithm: string; key_id: string; key_json: string }>`
         DELETE FROM e2e_one_time_keys WHERE id IN (${oldest}) RETURNING user_id, device_id, algorithm, key_id, key_json`.execute(executor);
       for (const row of result.rows) out.set(wantedKey(row.user_id, row.device_id, row.algorithm), { fullKeyId: `${row.algorithm}:${row.key_id}`, json: row.key_json });
