@@ -2,6 +2,7 @@
  * AppContext: the one place where stores, services and clients are constructed and wired together.
  * Tests may pass overrides (a clock, a cheaper password hash).
  */
+import { join } from "node:path";
 import type { Config } from "./config/schema.js";
 import type { Secrets } from "./config/secrets.js";
 import type { Logger } from "./logger.js";
@@ -128,10 +129,37 @@ import { createWellKnownFetcher } from "./services/federation/well-known-fetch.j
 import { FederationSender } from "./services/federation/federation-sender.js";
 import { TransactionReceiver } from "./services/federation/transaction-receiver.js";
 import { FederationOutboxStore } from "./storage/federation-outbox-store.js";
+import { wireFederationRooms } from "./services/federation/room-join-wiring.js";
 import { TESSERA_VERSION } from "./version.js";
 import { RemoteKeys } from "./services/e2ee/remote-keys.js";
 import { DehydratedDeviceService } from "./services/e2ee/dehydrated-devices.js";
 import { DehydratedDeviceStore } from "./storage/dehydrated-device-store.js";
+import { mediaStorePath } from "./config/media-schema.js";
+import { FilesystemMediaStorage } from "./storage/media-filesystem-storage.js";
+import { MediaStore } from "./storage/media-store.js";
+import { BlobLocks } from "./services/media/blob-locks.js";
+import { MediaAdminService } from "./services/media/media-admin-service.js";
+import { MediaMaintenance } from "./services/media/media-maintenance.js";
+import { MediaService } from "./services/media/media-service.js";
+import { MediaUploadService } from "./services/media/media-upload-service.js";
+import { noRemoteMedia } from "./services/media/remote-media.js";
+import { UploadQuota } from "./services/media/upload-quota.js";
+import { UploadWaiters } from "./services/media/upload-waiters.js";
+import { ThumbnailFiles } from "./services/media/thumbnail-files.js";
+import { ThumbnailMediaSource } from "./services/media/thumbnail-media-source.js";
+import { ThumbnailService } from "./services/media/thumbnail-service.js";
+import { ThumbnailStore } from "./storage/thumbnail-store.js";
+import { PreviewFetcher } from "./services/media/url-preview-fetch.js";
+import { IpRangeFilter } from "./services/media/url-preview-ip-ranges.js";
+import { UploadPreviewImageSink } from "./services/media/url-preview-media-sink.js";
+import { UrlPreviewService } from "./services/media/url-preview-service.js";
+import { UrlPreviewStore } from "./storage/url-preview-store.js";
+import { PusherStore } from "./storage/pusher-store.js";
+import { BadgeCounter } from "./services/push/pusher-badge.js";
+import { EventFactsReader } from "./services/push/pusher-event-facts.js";
+import { PushGatewayClient } from "./services/push/pusher-gateway.js";
+import { PusherSender } from "./services/push/pusher-sender.js";
+import { PusherService } from "./services/push/pusher-service.js";
 
 export interface ContextOverrides {
   clock?: Clock;
@@ -161,11 +189,13 @@ export interface Stores {
   presence: PresenceStore;
   pushRules: PushRuleStore;
   pushActions: PushActionStore;
+  pushers: PusherStore;
   e2eKeys: E2eKeyStore;
   crossSigning: CrossSigningStore;
   deviceLists: DeviceListStore;
   toDevice: ToDeviceStore;
   dehydratedDevices: DehydratedDeviceStore;
+  media: MediaStore;
 }
 
 /** The positions of the streams kept in the database. */
@@ -215,11 +245,13 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
     presence: new PresenceStore(db),
     pushRules: new PushRuleStore(db),
     pushActions: new PushActionStore(db),
+    pushers: new PusherStore(db),
     e2eKeys: new E2eKeyStore(db),
     crossSigning: new CrossSigningStore(db),
     deviceLists: new DeviceListStore(db),
     toDevice: new ToDeviceStore(db),
     dehydratedDevices: new DehydratedDeviceStore(db),
+    media: new MediaStore(db),
   };
   const streams: Streams = {
     events: await StreamIdGenerator.fromTable(db.kysely, "events", "stream_ordering"),
@@ -377,6 +409,28 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
   sync.addContributor(unreadSyncContributor(stores.pushActions));
   const notifications = new NotificationsService(stores.pushActions, stores.events, stores.rooms, formatter);
 
+  // Pushers: the API, their removal with their device, token or account, and delivery to push gateways
+  // in the background, from the push actions above (never on the send path).
+  const pushers = new PusherService(db, stores.pushers, stores.users, clock, () => notifier.position("events"));
+  devices.onDevicesDeleted(pushers.devicesDeletedHook());
+  accounts.onTokensRevoked(pushers.tokensRevokedHook());
+  accounts.onDeactivated(pushers.deactivationHook());
+  const pushConfig = config.push;
+  const pushGateway = new PushGatewayClient(new IpRangeFilter(pushConfig.ip_range_blocklist, pushConfig.ip_range_allowlist), { timeoutMs: pushConfig.request_timeout_ms });
+  const pusherSender = new PusherSender(
+    db,
+    stores.pushers,
+    notifier,
+    pushGateway,
+    new BadgeCounter(stores.pushActions, stores.rooms, pushConfig.group_unread_count_by_room),
+    new EventFactsReader(stores.events, stores.rooms, heads, reader),
+    clock,
+    subsystemLogger(log, "push"),
+    { includeContent: pushConfig.include_content, initialBackoffMs: pushConfig.retry_initial_ms, maxBackoffMs: pushConfig.retry_max_ms, giveUpAfterMs: pushConfig.give_up_after_ms },
+  );
+  pushers.onChange((userIds) => pusherSender.reload(userIds));
+  if (pushConfig.enabled) await pusherSender.start();
+
   // End-to-end encryption: device keys, device lists, to-device messages and cross-signing; what
   // /sync reports of them; and the keys and messages that go with deleted devices.
   const deviceLists = new DeviceLists(stores.deviceLists, stores.rooms, streams.device_lists, notifier);
@@ -427,7 +481,78 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
   const transactions = new TransactionReceiver(outbox, clock, subsystemLogger(log, "federation"));
   toDevice.setFederation(federationSender);
   transactions.addEduHandler("m.direct_to_device", (origin, content) => toDevice.receiveRemote(origin, content));
+  // Rooms shared with other servers: joins both ways, room events through the outbox and /send.
+  const federationRooms = wireFederationRooms({
+    db,
+    events: stores.events,
+    states: stores.states,
+    rooms: stores.rooms,
+    heads,
+    persister,
+    sender,
+    linearizer,
+    membership,
+    keyRing,
+    client: federationClient,
+    federationSender,
+    transactions,
+    eventStream: streams.events,
+    signingKey: secrets.signingKey,
+    clock,
+    log: subsystemLogger(log, "federation-rooms"),
+    serverName: config.server_name,
+  });
   await federationSender.start();
+
+  // The content repository: files by hash under media.store_path, metadata in the database.
+  const mediaConfig = config.media;
+  const mediaStorage = new FilesystemMediaStorage(join(mediaStorePath(mediaConfig, config.data_dir), "content"));
+  await mediaStorage.init();
+  const blobLocks = new BlobLocks();
+  const uploadWaiters = new UploadWaiters();
+  // Remote media needs federation, which does not exist yet (remote-media.ts).
+  const media = new MediaService(db, stores.media, mediaStorage, blobLocks, uploadWaiters, noRemoteMedia, clock, subsystemLogger(log, "media"), {
+    serverName: config.server_name,
+    maxUploadSize: mediaConfig.max_upload_size,
+  });
+  const quota = mediaConfig.user_quota;
+  const uploadQuota = new UploadQuota(
+    stores.media,
+    clock,
+    quota && { maxBytes: quota.max_bytes, ...(quota.period_ms !== undefined ? { periodMs: quota.period_ms } : {}), ...(quota.admin_contact !== undefined ? { adminContact: quota.admin_contact } : {}) },
+  );
+  const mediaUploads = new MediaUploadService(db, stores.media, mediaStorage, media, blobLocks, uploadWaiters, uploadQuota, clock, {
+    serverName: config.server_name,
+    maxUploadSize: mediaConfig.max_upload_size,
+    pendingExpiryMs: mediaConfig.pending_upload_expiry_ms,
+    maxPendingPerUser: mediaConfig.max_pending_uploads_per_user,
+    authRequired: !mediaConfig.legacy_unauthenticated_downloads,
+  });
+  const mediaAdmin = new MediaAdminService(media, stores.media, stores.users, config.server_name);
+  const mediaMaintenance = new MediaMaintenance(media, stores.media, clock, subsystemLogger(log, "media"), {
+    serverName: config.server_name,
+    retentionDays: mediaConfig.local_retention_days,
+  });
+  mediaMaintenance.start();
+
+  // Thumbnails (each configured size made once, deleted with their media) and URL previews.
+  const thumbnailConfig = mediaConfig.thumbnails;
+  const thumbnailFiles = new ThumbnailFiles(join(mediaStorePath(mediaConfig, config.data_dir), "thumbnails"));
+  const thumbnails = new ThumbnailService(db, new ThumbnailStore(), thumbnailFiles, new ThumbnailMediaSource(media), clock, { sizes: thumbnailConfig.sizes, maxPixels: thumbnailConfig.max_pixels }, subsystemLogger(log, "thumbnails"));
+  media.onMediaDeleted(thumbnails.deletionHook());
+  if (thumbnailConfig.pregenerate) mediaUploads.onUploaded(thumbnails.uploadHook());
+  const previewConfig = mediaConfig.url_preview;
+  const previewFetcher = new PreviewFetcher(new IpRangeFilter(previewConfig.ip_range_blocklist, previewConfig.ip_range_allowlist), {
+    maxBytes: previewConfig.max_page_bytes,
+    timeoutMs: previewConfig.timeout_ms,
+    maxRedirects: previewConfig.max_redirects,
+  });
+  const urlPreviews = new UrlPreviewService(db, new UrlPreviewStore(), previewFetcher, new UploadPreviewImageSink(mediaUploads, media, config.server_name), clock, {
+    enabled: previewConfig.enabled,
+    cacheTtlMs: previewConfig.cache_ttl_ms,
+    maxPixels: thumbnailConfig.max_pixels,
+    serverName: config.server_name,
+  }, subsystemLogger(log, "url-preview"));
 
   const services: Services = {
     clock,
@@ -469,6 +594,7 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
     initialSync,
     pushRules,
     notifications,
+    pushers,
     keyBackup,
     deviceLists,
     deviceKeys,
@@ -476,12 +602,19 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
     crossSigning,
     toDevice,
     dehydratedDevices,
+    media,
+    mediaUploads,
+    mediaAdmin,
+    mediaMaintenance,
+    thumbnails,
+    urlPreviews,
     serverKeys,
     federationClient,
     keyRing,
     federationAuth,
     notary,
     transactions,
+    federationRooms,
   };
   return {
     config,
@@ -494,9 +627,12 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
     streams,
     close: async () => {
       federationSender.close();
+      await pusherSender.close();
+      pushGateway.close();
       await toDevice.flush();
       typing.close();
       presence.close();
+      await mediaMaintenance.close();
       await notifier.close();
     },
   };

@@ -4,6 +4,8 @@
  */
 import { z } from "zod";
 import { isValidRoomAlias, isValidRoomId, isValidUserId } from "../protocol/identifiers.js";
+import { DEFAULT_MEDIA_CONFIG, mediaConfigSchema } from "./media-schema.js";
+import { DEFAULT_PUSH_CONFIG, pushConfigSchema } from "./push-schema.js";
 
 const listenerSchema = z
   .object({
@@ -168,6 +170,10 @@ export const configSchema = z
       })
       .strict()
       .default({ verify_tls: true, trusted_key_servers: [], key_validity_ms: 86_400_000, request_timeout_ms: 30_000, retry_initial_ms: 10_000, retry_max_ms: 3_600_000 }),
+    /** The content repository (media-schema.ts). */
+    media: mediaConfigSchema.default(DEFAULT_MEDIA_CONFIG),
+    /** Delivery to push gateways (push-schema.ts). */
+    push: pushConfigSchema.default(DEFAULT_PUSH_CONFIG),
     redis: z.object({ url: z.string().url() }).strict().optional(),
   })
   .strict();

@@ -5,6 +5,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { IncomingMessage } from "node:http";
+import { Readable } from "node:stream";
 import { MatrixError } from "../errors.js";
 import { CORS_HEADERS } from "./cors.js";
 import type { HttpDeps } from "./deps.js";
@@ -15,6 +16,9 @@ import { serializeJson } from "./serialize.js";
 import { extractAccessToken } from "./access-token.js";
 import type { JsonValue } from "../protocol/json.js";
 import { parseStrictJson } from "../protocol/strict-json.js";
+
+/** The Content-Type a streaming route's request came with (see the streaming scope in buildApp). */
+const clientContentTypes = new WeakMap<FastifyRequest, string | undefined>();
 
 export interface AppOptions {
   readonly deps: HttpDeps;
@@ -72,6 +76,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
 
   for (const route of options.routes) {
+    if (route.streamBody) continue;
     for (const path of route.paths) {
       app.route({
         method: route.method,
@@ -80,6 +85,27 @@ export function buildApp(options: AppOptions): FastifyInstance {
       });
     }
   }
+
+  // Routes that stream their body (media uploads) live in a scope of their own whose only content type
+  // parser hands the request stream through untouched, for any content type: nothing is buffered, and
+  // the handler enforces its own size limit while it reads.
+  const streaming = options.routes.filter((route) => route.streamBody);
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
+    // Fastify refuses a Content-Type it cannot parse before any parser runs; an upload's type is only
+    // data to store (the service turns a bad one into application/octet-stream), so Fastify is shown a
+    // fixed one and the handler gets the client's.
+    scope.addHook("onRequest", async (request) => {
+      clientContentTypes.set(request, request.headers["content-type"]);
+      request.headers["content-type"] = "application/octet-stream";
+    });
+    for (const route of streaming) {
+      for (const path of route.paths) {
+        scope.route({ method: route.method, url: path, handler: (request, reply) => runRoute(route, request, reply, deps) });
+      }
+    }
+  });
 
   const knownPath = pathMatcher(options.routes);
   app.setNotFoundHandler(async (request, reply) => {
@@ -92,6 +118,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
 
   app.setErrorHandler(async (error, request, reply) => {
+    // An error answered before the body was read (a refused upload): close the connection rather than
+    // let Node read and discard the rest of a body that may be gigabytes.
+    if (!(request.raw as IncomingMessage).complete) reply.header("connection", "close");
     sendMatrixError(reply, toMatrixError(error, deps.log, request));
   });
 
@@ -139,12 +168,24 @@ async function runRoute(route: Route<unknown>, request: FastifyRequest, reply: F
     ip: clientIp(request),
     userAgent: request.headers["user-agent"],
     signal,
-    headers: request.headers,
+    headers: route.streamBody ? { ...request.headers, "content-type": clientContentTypes.get(request) } : request.headers,
+    // A streaming route's request without a body gets no parser call: give it an empty stream.
+    bodyStream: route.streamBody ? ((request.body as Readable | undefined) ?? Readable.from([])) : undefined,
   };
   const result = await route.handle(routeRequest);
-  if (reply.sent || signal.aborted) return;
+  if (reply.sent || signal.aborted) {
+    if (result instanceof HttpResponse && result.body instanceof Readable) result.body.destroy();
+    return;
+  }
   if (result instanceof HttpResponse) {
     reply.code(result.status).headers(result.headers);
+    if (result.body instanceof Readable) {
+      reply.send(result.body);
+      // Fastify writes a stream's head lazily: were the handler to return now, Fastify would take the
+      // unsent reply for one never answered and answer it empty. Return once the stream is done.
+      await new Promise<void>((resolve) => reply.then(resolve, () => resolve()));
+      return;
+    }
     if (typeof result.body === "string" || Buffer.isBuffer(result.body)) {
       reply.send(result.body);
       return;

@@ -3,6 +3,7 @@
  * operationId) and registered on the Fastify app by http/app.ts, which parses, validates,
  * authenticates, rate-limits, calls the handler and renders the result or the MatrixError.
  */
+import type { Readable } from "node:stream";
 import type { ZodType } from "zod";
 import type { HttpDeps } from "./deps.js";
 import type { Requester } from "../services/accounts/requester.js";
@@ -33,6 +34,11 @@ export interface RouteRequest<Body> {
   /** Aborted when the client goes away before the response is sent (long-polls stop waiting). */
   readonly signal: AbortSignal;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /**
+   * The request body as it arrives, on routes with `streamBody` (an empty stream when the request had
+   * none); undefined elsewhere.
+   */
+  readonly bodyStream?: Readable | undefined;
 }
 
 export interface Route<Body = unknown> {
@@ -48,10 +54,19 @@ export interface Route<Body = unknown> {
   /** Accept fractional numbers in the body (content that is never signed: account data, tags, profiles). */
   readonly fractions?: boolean;
   readonly rateLimit?: RateLimitKind;
+  /**
+   * Hand the body to the handler as a stream (`bodyStream`), whatever its content type, instead of
+   * collecting it: media uploads, which the handler streams to disk and limits itself. Such a route has
+   * no `body` schema; an answer sent before the body was read closes the connection.
+   */
+  readonly streamBody?: boolean;
   handle(request: RouteRequest<Body>): Promise<unknown> | unknown;
 }
 
-/** A non-200 response or extra headers; handlers return a plain value for 200 with a JSON body. */
+/**
+ * A non-200 response or extra headers; handlers return a plain value for 200 with a JSON body. A
+ * string, Buffer or Readable body is sent as it is (a stream is piped, and destroyed if the client left).
+ */
 export class HttpResponse {
   constructor(
     readonly status: number,

@@ -41,6 +41,7 @@ import type { EventStreamService } from "./legacy/event-stream-service.js";
 import type { InitialSyncService } from "./legacy/initial-sync-service.js";
 import type { PushRuleService } from "./push/push-rule-service.js";
 import type { NotificationsService } from "./push/notifications-service.js";
+import type { PusherService } from "./push/pusher-service.js";
 import type { KeyBackupService } from "./e2ee/key-backup-service.js";
 import type { DeviceLists } from "./e2ee/device-lists.js";
 import type { DeviceKeysService } from "./e2ee/device-keys-service.js";
@@ -48,12 +49,19 @@ import type { KeyQueryService } from "./e2ee/key-query.js";
 import type { CrossSigningService } from "./e2ee/cross-signing-service.js";
 import type { ToDeviceService } from "./e2ee/to-device-service.js";
 import type { DehydratedDeviceService } from "./e2ee/dehydrated-devices.js";
+import type { MediaService } from "./media/media-service.js";
+import type { MediaUploadService } from "./media/media-upload-service.js";
+import type { MediaAdminService } from "./media/media-admin-service.js";
+import type { MediaMaintenance } from "./media/media-maintenance.js";
+import type { ThumbnailService } from "./media/thumbnail-service.js";
+import type { UrlPreviewService } from "./media/url-preview-service.js";
 import type { FederationClient } from "./federation/federation-client.js";
 import type { KeyRing } from "./federation/key-ring.js";
 import type { NotaryService } from "./federation/notary.js";
 import type { RequestAuthenticator } from "./federation/request-authenticator.js";
 import type { ServerKeyPublisher } from "./federation/server-key-publisher.js";
 import type { TransactionReceiver } from "./federation/transaction-receiver.js";
+import type { FederationRooms } from "./federation/room-join-wiring.js";
 
 export interface Services {
   readonly clock: Clock;
@@ -95,6 +103,7 @@ export interface Services {
   readonly initialSync: InitialSyncService;
   readonly pushRules: PushRuleService;
   readonly notifications: NotificationsService;
+  readonly pushers: PusherService;
   readonly keyBackup: KeyBackupService;
   readonly deviceLists: DeviceLists;
   readonly deviceKeys: DeviceKeysService;
@@ -102,10 +111,17 @@ export interface Services {
   readonly crossSigning: CrossSigningService;
   readonly toDevice: ToDeviceService;
   readonly dehydratedDevices: DehydratedDeviceService;
+  readonly media: MediaService;
+  readonly mediaUploads: MediaUploadService;
+  readonly mediaAdmin: MediaAdminService;
+  readonly mediaMaintenance: MediaMaintenance;
+  readonly thumbnails: ThumbnailService;
+  readonly urlPreviews: UrlPreviewService;
   readonly serverKeys: ServerKeyPublisher;
   readonly federationClient: FederationClient;
   readonly keyRing: KeyRing;
   readonly federationAuth: RequestAuthenticator;
   readonly notary: NotaryService;
   readonly transactions: TransactionReceiver;
+  readonly federationRooms: FederationRooms;
 }

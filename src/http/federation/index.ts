@@ -8,8 +8,15 @@ import { claimUserEncryptionKeys } from "./claimUserEncryptionKeys.js";
 import { getUserDevices } from "./getUserDevices.js";
 import { queryUserEncryptionKeys } from "./queryUserEncryptionKeys.js";
 import { sendTransaction } from "./sendTransaction.js";
+import { makeJoin } from "./makeJoin.js";
+import { sendJoinV2 } from "./sendJoinV2.js";
+import { getEvent } from "./getEvent.js";
+import { getMissingPreviousEvents } from "./getMissingPreviousEvents.js";
 
 export const federationRoutes: Route<unknown>[] = [getServerKey, queryKeys, getQueryKeys, getVersion, queryProfile, sendTransaction] as Route<unknown>[];
 
 // End-to-end encryption: other servers ask for our users' keys and devices.
 federationRoutes.push(...([queryUserEncryptionKeys, claimUserEncryptionKeys, getUserDevices] as Route<unknown>[]));
+
+// Rooms shared with other servers: joins, and the events other servers ask for.
+federationRoutes.push(...([makeJoin, sendJoinV2, getEvent, getMissingPreviousEvents] as Route<unknown>[]));

@@ -18,9 +18,13 @@ export interface DeactivationRoomActions {
 /** Work other areas do in the deactivating transaction (key backups, cross-signing keys). */
 export type DeactivationHook = (tx: Tx, userId: string) => Promise<void>;
 
+/** Runs in the transaction that revoked some of a user's access tokens (what was tied to them goes too: pushers). */
+export type TokensRevokedHook = (tx: Tx, userId: string) => Promise<void>;
+
 export class AccountService {
   private roomActions: DeactivationRoomActions | undefined;
   private readonly deactivationHooks: DeactivationHook[] = [];
+  private readonly tokensRevokedHooks: TokensRevokedHook[] = [];
 
   constructor(
     private readonly db: Db,
@@ -40,6 +44,10 @@ export class AccountService {
     this.deactivationHooks.push(hook);
   }
 
+  onTokensRevoked(hook: TokensRevokedHook): void {
+    this.tokensRevokedHooks.push(hook);
+  }
+
   async whoami(requester: Requester): Promise<{ user_id: string; device_id?: string; is_guest: boolean }> {
     return { user_id: requester.userId, ...(requester.deviceId ? { device_id: requester.deviceId } : {}), is_guest: requester.isGuest };
   }
@@ -54,6 +62,7 @@ export class AccountService {
         const keep = requester?.userId === userId ? requester.deviceId : undefined;
         await this.devices.deleteAllIn(tx, userId, keep !== undefined ? { except: keep } : {});
         if (requester?.userId === userId) await this.auth.revokeAll(tx, userId, { exceptTokenId: requester.tokenId });
+        for (const hook of this.tokensRevokedHooks) await hook(tx, userId);
       }
     });
   }
@@ -62,6 +71,7 @@ export class AccountService {
     await this.db.transaction(async (tx) => {
       if (requester.deviceId) await this.devices.deleteIn(tx, requester.userId, [requester.deviceId]);
       else await this.auth.revokeToken(tx, requester.tokenId);
+      for (const hook of this.tokensRevokedHooks) await hook(tx, requester.userId);
     });
   }
 
@@ -69,6 +79,7 @@ export class AccountService {
     await this.db.transaction(async (tx) => {
       await this.devices.deleteAllIn(tx, userId);
       await this.auth.revokeAll(tx, userId);
+      for (const hook of this.tokensRevokedHooks) await hook(tx, userId);
     });
   }
 

@@ -58,6 +58,12 @@ export class FederationSender {
     tx.onCommit(() => this.wake(destination));
   }
 
+  /** Queues a room event (PDU) for `destination` in `tx`; sending starts once it commits. */
+  async queuePdu(tx: Tx, destination: string, pdu: JsonObject): Promise<void> {
+    await this.store.add(tx.db, destination, "pdu", JSON.stringify(pdu), this.clock.now());
+    tx.onCommit(() => this.wake(destination));
+  }
+
   /** The destination contacted us: it is up, so anything held back by backoff goes now. */
   destinationIsUp(destination: string): void {
     const state = this.destinations.get(destination);

@@ -13,6 +13,9 @@ import { RoomLinearizer } from "../rooms/room-linearizer.js";
 
 export type EduHandler = (origin: string, content: JsonObject) => Promise<void>;
 
+/** Processes a transaction's PDUs; answers `{}` or `{error}` per event ID (inbound-pdu.ts). */
+export type PduHandler = (origin: string, pdus: readonly unknown[]) => Promise<Record<string, JsonObject>>;
+
 export interface InboundTransaction {
   origin: string;
   origin_server_ts: number;
@@ -23,12 +26,17 @@ export interface InboundTransaction {
 export class TransactionReceiver {
   private readonly handlers = new Map<string, EduHandler>();
   private readonly perOrigin = new RoomLinearizer();
+  private pduHandler: PduHandler | undefined;
 
   constructor(
     private readonly store: FederationOutboxStore,
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {}
+
+  setPduHandler(handler: PduHandler): void {
+    this.pduHandler = handler;
+  }
 
   addEduHandler(eduType: string, handler: EduHandler): void {
     this.handlers.set(eduType, handler);
@@ -43,11 +51,7 @@ export class TransactionReceiver {
       const previous = await this.store.inboundResponse(origin, txnId);
       if (previous !== undefined) return JSON.parse(previous) as { pdus: Record<string, JsonObject> };
       const response: { pdus: Record<string, JsonObject> } = { pdus: {} };
-      if (transaction.pdus.length > 0) {
-        // Room events from other servers arrive with joins, which are not built yet: nothing here is
-        // in a room we share, so the PDUs are not persisted.
-        this.log.debug({ origin, count: transaction.pdus.length }, "PDUs received before room federation exists; ignored");
-      }
+      if (transaction.pdus.length > 0 && this.pduHandler) response.pdus = await this.pduHandler(origin, transaction.pdus);
       for (const edu of transaction.edus ?? []) await this.handleEdu(origin, edu);
       await this.store.recordInbound(origin, txnId, JSON.stringify(response), this.clock.now());
       return response;

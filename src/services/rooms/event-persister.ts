@@ -116,6 +116,11 @@ export class EventPersister {
     return out;
   }
 
+  /** Persists one event inside the caller's transaction (a federated join writes the room's state with it). */
+  persistInTransaction(tx: Tx, request: PersistRequest): Promise<PersistedEvent> {
+    return this.persistInTx(tx, request);
+  }
+
   private async persistInTx(tx: Tx, request: PersistRequest): Promise<PersistedEvent> {
     const { head, pdu, event } = request;
     const isState = typeof event.state_key === "string";

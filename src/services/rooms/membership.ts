@@ -5,7 +5,7 @@
  * the auth rules decide; this layer adds the API's own rules and better error messages.
  */
 import { MatrixError } from "../../errors.js";
-import { isValidUserId } from "../../protocol/identifiers.js";
+import { domainOfId, isValidUserId } from "../../protocol/identifiers.js";
 import type { JsonObject } from "../../protocol/json.js";
 import { isRestrictedJoinRule } from "../../protocol/auth/restricted-join.js";
 import type { RoomStore } from "../../storage/room-store.js";
@@ -20,7 +20,12 @@ export interface MembershipOptions {
   /** For invites in direct chats. */
   isDirect?: boolean;
   txn?: { userId: string; deviceId: string; txnId: string };
+  /** Servers to join a room through when this server is not in it (`server_name`/`via`). */
+  servers?: readonly string[];
 }
+
+/** Joins a room this server is not in, over federation (services/federation/room-join.ts). */
+export type RemoteJoin = (roomId: string, userId: string, servers: readonly string[], content: JsonObject) => Promise<void>;
 
 /** Turns `#alias:server` into a room ID (the directory service does this); room IDs pass through. */
 export type AliasResolver = (roomIdOrAlias: string) => Promise<string>;
@@ -40,6 +45,7 @@ function checkRoomIdOrAlias(roomIdOrAlias: string): void {
 
 export class MembershipService {
   private resolveAlias: AliasResolver = async (id) => id;
+  private remoteJoin: RemoteJoin | undefined;
   private readonly leaveChecks: LeaveCheck[] = [];
 
   constructor(
@@ -53,6 +59,11 @@ export class MembershipService {
 
   setAliasResolver(resolver: AliasResolver): void {
     this.resolveAlias = resolver;
+  }
+
+  /** Wired by context.ts: federation is built on rooms, not the other way. */
+  setRemoteJoin(remoteJoin: RemoteJoin): void {
+    this.remoteJoin = remoteJoin;
   }
 
   /** Adds a check run before API leaves (not kicks, bans or deactivation). */
@@ -84,6 +95,12 @@ export class MembershipService {
   async join(roomIdOrAlias: string, userId: string, options: MembershipOptions = {}): Promise<{ room_id: string }> {
     checkRoomIdOrAlias(roomIdOrAlias);
     const roomId = await this.resolveAlias(roomIdOrAlias);
+    if (this.remoteJoin && !(await this.cache.find(roomId))) {
+      // Not a room of ours: join through the servers given, then the one in the room ID, if any.
+      const servers = [...(options.servers ?? []), ...(domainOfId(roomId) ? [domainOfId(roomId)] : [])];
+      await this.remoteJoin(roomId, userId, servers, await this.memberContent(userId, "join", options));
+      return { room_id: roomId };
+    }
     await this.localHead(roomId);
     await this.sender.send(
       roomId,

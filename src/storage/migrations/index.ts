@@ -21,8 +21,11 @@ import { e2eKeysMigration } from "./019-e2e-keys.js";
 import { federationKeysMigration } from "./024-federation-keys.js";
 import { federationOutboxMigration } from "./025-federation-outbox.js";
 import { keyBackupMigration } from "./020-key-backup.js";
+import { mediaMigration } from "./021-media.js";
+import { pushersMigration } from "./022-pushers.js";
+import { thumbnailsMigration } from "./023-thumbnails.js";
 
-export const MIGRATIONS: readonly Migration[] = [accountsMigration, eventsMigration, userDataMigration, threepidsMigration, threadsMigration, pushMigration, userDirectorySearchMigration, userReportsMigration, searchMigration, pushActionsIndexMigration, leanEventWritesMigration, leanIdWritesMigration, e2eKeysMigration, keyBackupMigration, federationKeysMigration, federationOutboxMigration];
+export const MIGRATIONS: readonly Migration[] = [accountsMigration, eventsMigration, userDataMigration, threepidsMigration, threadsMigration, pushMigration, userDirectorySearchMigration, userReportsMigration, searchMigration, pushActionsIndexMigration, leanEventWritesMigration, leanIdWritesMigration, e2eKeysMigration, keyBackupMigration, mediaMigration, pushersMigration, thumbnailsMigration, federationKeysMigration, federationOutboxMigration];
 
 export async function migrate(db: Db): Promise<string[]> {
   const raw = db.kysely as unknown as Kysely<unknown>;

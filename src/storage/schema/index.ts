@@ -10,5 +10,9 @@ import type { SearchTables } from "./search.js";
 import type { E2eTables } from "./e2e.js";
 import type { FederationTables } from "./federation.js";
 import type { KeyBackupTables } from "./key-backup.js";
+import type { MediaTables } from "./media.js";
+import type { PushersTables } from "./pushers.js";
+import type { ThumbnailTables } from "./thumbnails.js";
+import type { UrlPreviewTables } from "./url-previews.js";
 
-export interface Schema extends AccountsTables, EventsTables, UserDataTables, RelationsTables, UserDirectoryTables, ReportsTables, PushTables, SearchTables, E2eTables, FederationTables, KeyBackupTables {}
+export interface Schema extends AccountsTables, EventsTables, UserDataTables, RelationsTables, UserDirectoryTables, ReportsTables, PushTables, SearchTables, E2eTables, FederationTables, KeyBackupTables, MediaTables, PushersTables, ThumbnailTables, UrlPreviewTables {}

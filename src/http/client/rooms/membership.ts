@@ -17,9 +17,11 @@ export const joinRoom = defineRoute({
   auth: "user",
   rateLimit: "message",
   body: reason,
-  handle: ({ deps, params, body, requester }) => {
+  handle: ({ deps, params, query, body, requester }) => {
     refuseIfSuspended(requester);
-    return deps.membership.join(params["roomIdOrAlias"] as string, requester!.userId, { reason: body.reason });
+    // Servers to join through when the room is not on this server (`via` since v1.12, `server_name` before).
+    const servers = [query["via"], query["server_name"]].flat().filter((s): s is string => typeof s === "string");
+    return deps.membership.join(params["roomIdOrAlias"] as string, requester!.userId, { reason: body.reason, servers });
   },
 });
 

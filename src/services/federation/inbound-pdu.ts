@@ -1,0 +1,119 @@
+/**
+ * Room events received in `/send` transactions (server-server API "Checks performed on receipt of a
+ * PDU"): format, signatures and content hash (a bad hash keeps the redacted form), already known
+ * events skipped, prev_events required (missing ones fetched once with /get_missing_events), the
+ * auth rules against the event's auth events and against the state before it, then the persist
+ * pipeline, which wakes /sync of local members. One bad PDU never fails the others: each gets `{}`
+ * or `{error}` in the answer.
+ */
+import type { Logger } from "../../logger.js";
+import { computeEventId } from "../../protocol/event-id.js";
+import { isJsonObject, type JsonObject } from "../../protocol/json.js";
+import type { EventStore } from "../../storage/event-store.js";
+import type { CurrentStateCache } from "../rooms/current-state.js";
+import type { EventPersister } from "../rooms/event-persister.js";
+import type { RoomLinearizer } from "../rooms/room-linearizer.js";
+import type { EventChecker } from "./event-checks.js";
+import { authByAuthEvents, authByState, authEventIdsNeeded, stateIdsNeeded, storedLookup } from "./event-checks-auth.js";
+import type { StateBeforeResolver } from "./inbound-pdu-state.js";
+import { fetchMissingEvents, type MissingEventsSource } from "./inbound-pdu-missing.js";
+import type { RoomHead } from "../rooms/current-state.js";
+import type { Pdu, RoomEvent } from "../../protocol/event.js";
+
+type Outcome = JsonObject;
+
+interface Accepted {
+  readonly pdu: Pdu;
+  readonly event: RoomEvent;
+}
+
+export class InboundPdus {
+  constructor(
+    private readonly checker: EventChecker,
+    private readonly cache: CurrentStateCache,
+    private readonly events: EventStore,
+    private readonly resolver: StateBeforeResolver,
+    private readonly persister: EventPersister,
+    private readonly linearizer: RoomLinearizer,
+    private readonly remote: MissingEventsSource,
+    private readonly log: Logger,
+  ) {}
+
+  /** Processes the PDUs of one transaction from `origin`, parents before children; the answer per event ID. */
+  async receive(origin: string, pdus: readonly unknown[]): Promise<Record<string, Outcome>> {
+    const answer: Record<string, Outcome> = {};
+    const accepted: Accepted[] = [];
+    for (const raw of pdus) {
+      const roomId = isJsonObject(raw) && typeof raw["room_id"] === "string" ? raw["room_id"] : undefined;
+      const head = roomId === undefined ? undefined : await this.cache.find(roomId);
+      if (!head) {
+        // Without the room we do not know its version, so not even the event ID: nothing to answer.
+        this.log.debug({ origin, roomId }, "PDU for a room we are not in ignored");
+        continue;
+      }
+      const checked = await this.checker.check(raw, head.version);
+      if (!checked.ok) {
+        const id = idOf(raw, head);
+        if (id !== undefined) answer[id] = { error: checked.reason };
+        this.log.info({ origin, eventId: id, reason: checked.reason }, "PDU dropped");
+        continue;
+      }
+      accepted.push(checked);
+    }
+    // Within a transaction a child may come before its parent; depth puts parents first.
+    accepted.sort((a, b) => (a.event.depth ?? 0) - (b.event.depth ?? 0));
+    for (const { pdu, event } of accepted) {
+      try {
+        answer[event.event_id] = await this.linearizer.run(event.room_id, () => this.process(origin, pdu, event, true));
+      } catch (error) {
+        this.log.warn({ origin, eventId: event.event_id, error: (error as Error).message }, "PDU processing failed");
+        answer[event.event_id] = { error: "internal error while processing the event" };
+      }
+      if (answer[event.event_id]?.["error"] !== undefined) this.log.info({ origin, eventId: event.event_id, reason: answer[event.event_id]?.["error"] }, "PDU refused");
+    }
+    return answer;
+  }
+
+  /** Runs under the room's linearizer. */
+  private async process(origin: string, pdu: Pdu, event: RoomEvent, mayFetch: boolean): Promise<Outcome> {
+    const head = await this.cache.head(event.room_id);
+    if (await this.events.getById(event.event_id)) return {};
+    let before = await this.resolver.stateBefore(head, event);
+    if (!before.ok && mayFetch) {
+      const fetched = await fetchMissingEvents(this.remote, this.checker, origin, head, event);
+      for (const missing of fetched) {
+        const outcome = await this.process(origin, missing.pdu, missing.event, false);
+        if (outcome["error"] !== undefined) this.log.info({ origin, eventId: missing.event.event_id, reason: outcome["error"] }, "fetched missing event refused");
+      }
+      before = await this.resolver.stateBefore(await this.cache.head(event.room_id), event);
+    }
+    if (!before.ok) return { error: `prev_events unknown to us: ${before.missing.join(", ")}` };
+    const current = await this.cache.head(event.room_id);
+    const lookup = await storedLookup(this.events, current.version, [...authEventIdsNeeded(current.version, event), ...stateIdsNeeded(current.version, event, before.state)]);
+    const byAuthEvents = authByAuthEvents(current.version, event, lookup);
+    if (byAuthEvents !== undefined) return { error: byAuthEvents };
+    const byState = authByState(current.version, event, before.state, lookup);
+    if (byState !== undefined) return { error: `${byState} (against the state before it)` };
+    await this.persister.persist({ head: current, pdu, event, stateBefore: before.state, snapshotBefore: before.snapshot });
+    if (before.state !== current.state) forgetForkedHead(this.cache, event.room_id);
+    return {};
+  }
+}
+
+/**
+ * After an event on a fork (its state before is not our current state) the persister's new head
+ * pairs our current state with a snapshot of the fork's state; reloading the head from storage
+ * (current state, several extremities, no snapshot) makes the next event snapshot the right state.
+ */
+export function forgetForkedHead(cache: CurrentStateCache, roomId: string): void {
+  cache.invalidate(roomId);
+}
+
+/** The event ID of a PDU that failed its checks, when one can be told (for the answer). */
+function idOf(raw: unknown, head: RoomHead): string | undefined {
+  try {
+    return computeEventId(raw as object, head.version);
+  } catch {
+    return undefined;
+  }
+}

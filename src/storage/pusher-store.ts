@@ -1,0 +1,211 @@
+/**
+ * Pushers (schema/pushers.ts) and what their delivery reads: a pusher's pending notifications are its
+ * user's `event_push_actions` rows after the pusher's position, found through the events' stream
+ * positions (the unique index on events.stream_ordering), so that push actions need no second index.
+ */
+import type { PushAction } from "../protocol/push/types.js";
+import type { Db, Executor } from "./db.js";
+import { READ_RECEIPT_TYPES } from "./push-action-store.js";
+import { placeholderList, Statement } from "./statement.js";
+
+export interface PusherRecord {
+  id: number;
+  userId: string;
+  kind: string;
+  appId: string;
+  pushkey: string;
+  /** In ms. */
+  pushkeyTs: number;
+  appDisplayName: string;
+  deviceDisplayName: string;
+  profileTag: string | null;
+  lang: string;
+  data: Record<string, unknown>;
+  deviceId: string | null;
+  accessTokenId: number | null;
+  lastStreamOrdering: number;
+  lastSuccessTs: number | null;
+  failingSinceTs: number | null;
+}
+
+export type NewPusher = Omit<PusherRecord, "id" | "lastSuccessTs" | "failingSinceTs">;
+
+/** A notification waiting for a pusher. */
+export interface PendingPush {
+  eventNid: number;
+  roomNid: number;
+  threadId: string;
+  streamOrdering: number;
+  actions: PushAction[];
+}
+
+// What every pusher asks after each event that notified its user: precompiled (statement.ts).
+const pendingActions = new Statement<{ event_nid: number; room_nid: number; thread_id: string; stream_ordering: number; actions: string }>(
+  `SELECT a.event_nid, a.room_nid, a.thread_id, a.stream_ordering, a.actions
+   FROM events e JOIN event_push_actions a ON a.event_nid = e.event_nid AND a.user_id = ?
+   WHERE e.stream_ordering > ? AND e.stream_ordering <= ? AND a.notify = 1
+   ORDER BY e.stream_ordering LIMIT ?`,
+);
+const usersNotified = new Statement<{ user_id: string }>(
+  `SELECT DISTINCT a.user_id FROM events e JOIN event_push_actions a ON a.event_nid = e.event_nid
+   WHERE e.stream_ordering > ? AND e.stream_ordering <= ? AND a.notify = 1`,
+);
+const usersWhoRead = new Statement<{ user_id: string }>(
+  `SELECT DISTINCT user_id FROM receipts
+   WHERE stream_id > ? AND stream_id <= ? AND receipt_type IN (${placeholderList(READ_RECEIPT_TYPES.length)})`,
+);
+const advance = new Statement(`UPDATE pushers SET last_stream_ordering = ?, last_success_ts = COALESCE(?, last_success_ts) WHERE id = ? AND last_stream_ordering < ?`);
+
+type Row = {
+  id: number;
+  user_id: string;
+  kind: string;
+  app_id: string;
+  pushkey: string;
+  pushkey_ts: number;
+  app_display_name: string;
+  device_display_name: string;
+  profile_tag: string | null;
+  lang: string;
+  data: string;
+  device_id: string | null;
+  access_token_id: number | null;
+  last_stream_ordering: number;
+  last_success_ts: number | null;
+  failing_since_ts: number | null;
+};
+
+const toRecord = (r: Row): PusherRecord => ({
+  id: Number(r.id),
+  userId: r.user_id,
+  kind: r.kind,
+  appId: r.app_id,
+  pushkey: r.pushkey,
+  pushkeyTs: Number(r.pushkey_ts),
+  appDisplayName: r.app_display_name,
+  deviceDisplayName: r.device_display_name,
+  profileTag: r.profile_tag,
+  lang: r.lang,
+  data: JSON.parse(r.data) as Record<string, unknown>,
+  deviceId: r.device_id,
+  accessTokenId: r.access_token_id === null ? null : Number(r.access_token_id),
+  lastStreamOrdering: Number(r.last_stream_ordering),
+  lastSuccessTs: r.last_success_ts === null ? null : Number(r.last_success_ts),
+  failingSinceTs: r.failing_since_ts === null ? null : Number(r.failing_since_ts),
+});
+
+export class PusherStore {
+  constructor(private readonly db: Db) {}
+
+  /** A user's pushers (of one kind when given), oldest first. */
+  async ofUser(userId: string, kind?: string, executor: Executor = this.db.kysely): Promise<PusherRecord[]> {
+    let query = executor.selectFrom("pushers").selectAll().where("user_id", "=", userId);
+    if (kind !== undefined) query = query.where("kind", "=", kind);
+    return (await query.orderBy("id").execute()).map(toRecord);
+  }
+
+  /** Every pusher of a kind (to start delivering after a restart). */
+  async allOfKind(kind: string): Promise<PusherRecord[]> {
+    return (await this.db.kysely.selectFrom("pushers").selectAll().where("kind", "=", kind).orderBy("id").execute()).map(toRecord);
+  }
+
+  async find(executor: Executor, userId: string, appId: string, pushkey: string): Promise<PusherRecord | undefined> {
+    const row = await executor.selectFrom("pushers").selectAll().where("user_id", "=", userId).where("app_id", "=", appId).where("pushkey", "=", pushkey).executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  /** Creates the pusher or replaces its settings; an existing pusher keeps its device and token. */
+  async upsert(executor: Executor, p: NewPusher): Promise<void> {
+    const settings = {
+      kind: p.kind,
+      pushkey_ts: p.pushkeyTs,
+      app_display_name: p.appDisplayName,
+      device_display_name: p.deviceDisplayName,
+      profile_tag: p.profileTag,
+      lang: p.lang,
+      data: JSON.stringify(p.data),
+      last_stream_ordering: p.lastStreamOrdering,
+      failing_since_ts: null,
+    };
+    await executor
+      .insertInto("pushers")
+      .values({ ...settings, user_id: p.userId, app_id: p.appId, pushkey: p.pushkey, device_id: p.deviceId, access_token_id: p.accessTokenId, last_success_ts: null })
+      .onConflict((oc) => oc.columns(["user_id", "app_id", "pushkey"]).doUpdateSet(settings))
+      .execute();
+  }
+
+  async delete(executor: Executor, userId: string, appId: string, pushkey: string): Promise<boolean> {
+    const result = await executor.deleteFrom("pushers").where("user_id", "=", userId).where("app_id", "=", appId).where("pushkey", "=", pushkey).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  async deleteById(id: number): Promise<void> {
+    await this.db.kysely.deleteFrom("pushers").where("id", "=", id).execute();
+  }
+
+  /** Removes other users' pushers with this app ID and pushkey; returns those users. */
+  async deleteOthers(executor: Executor, appId: string, pushkey: string, exceptUserId: string): Promise<string[]> {
+    const rows = await executor.selectFrom("pushers").select("user_id").where("app_id", "=", appId).where("pushkey", "=", pushkey).where("user_id", "!=", exceptUserId).execute();
+    if (rows.length === 0) return [];
+    await executor.deleteFrom("pushers").where("app_id", "=", appId).where("pushkey", "=", pushkey).where("user_id", "!=", exceptUserId).execute();
+    return [...new Set(rows.map((r) => r.user_id))];
+  }
+
+  /** Removes the pushers set from these devices; returns how many went. */
+  async deleteByDevices(executor: Executor, userId: string, deviceIds: readonly string[]): Promise<number> {
+    let n = 0;
+    for (let i = 0; i < deviceIds.length; i += 500) {
+      const result = await executor.deleteFrom("pushers").where("user_id", "=", userId).where("device_id", "in", deviceIds.slice(i, i + 500)).executeTakeFirst();
+      n += Number(result.numDeletedRows);
+    }
+    return n;
+  }
+
+  /** Removes the pushers set with a device-less access token that no longer exists; returns how many went. */
+  async deleteOfRevokedTokens(executor: Executor, userId: string): Promise<number> {
+    const result = await executor
+      .deleteFrom("pushers")
+      .where("user_id", "=", userId)
+      .where("device_id", "is", null)
+      .where("access_token_id", "is not", null)
+      .where("access_token_id", "not in", (eb) => eb.selectFrom("access_tokens").select("id").where("user_id", "=", userId))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async deleteAllOfUser(executor: Executor, userId: string): Promise<number> {
+    const result = await executor.deleteFrom("pushers").where("user_id", "=", userId).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  /** Moves a pusher's position forward (never back), with the time of its last delivery when there was one. */
+  async advance(executor: Executor, id: number, streamOrdering: number, successTs: number | null): Promise<void> {
+    await advance.all(this.db.dialect, executor, [streamOrdering, successTs, id, streamOrdering]);
+  }
+
+  async setFailingSince(id: number, ts: number | null): Promise<void> {
+    await this.db.kysely.updateTable("pushers").set({ failing_since_ts: ts }).where("id", "=", id).execute();
+  }
+
+  /** The user's notifications with stream positions in (after, upTo], oldest first. */
+  async pending(userId: string, after: number, upTo: number, limit: number): Promise<PendingPush[]> {
+    const rows = await pendingActions.all(this.db.dialect, this.db.kysely, [userId, after, upTo, limit]);
+    return rows.map((r) => ({
+      eventNid: Number(r.event_nid),
+      roomNid: Number(r.room_nid),
+      threadId: r.thread_id,
+      streamOrdering: Number(r.stream_ordering),
+      actions: JSON.parse(r.actions) as PushAction[],
+    }));
+  }
+
+  /** Users notified of an event with a stream position in (after, upTo]. */
+  async usersNotified(after: number, upTo: number): Promise<string[]> {
+    return (await usersNotified.all(this.db.dialect, this.db.kysely, [after, upTo])).map((r) => r.user_id);
+  }
+
+  /** Users whose read receipts moved within (after, upTo] of the receipts stream. */
+  async usersWhoRead(after: number, upTo: number): Promise<string[]> {
+    return (await usersWhoRead.all(this.db.dialect, this.db.kysely, [after, upTo, ...READ_RECEIPT_TYPES])).map((r) => r.user_id);
+  }
+}
