@@ -132,6 +132,7 @@ import { FederationOutboxStore } from "./storage/federation-outbox-store.js";
 import { wireFederationRooms } from "./services/federation/room-join-wiring.js";
 import { TESSERA_VERSION } from "./version.js";
 import { RemoteKeys } from "./services/e2ee/remote-keys.js";
+import { DeviceListAnnouncer } from "./services/e2ee/device-list-announcer.js";
 import { DehydratedDeviceService } from "./services/e2ee/dehydrated-devices.js";
 import { DehydratedDeviceStore } from "./storage/dehydrated-device-store.js";
 import { mediaStorePath } from "./config/media-schema.js";
@@ -433,7 +434,7 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
 
   // End-to-end encryption: device keys, device lists, to-device messages and cross-signing; what
   // /sync reports of them; and the keys and messages that go with deleted devices.
-  const deviceLists = new DeviceLists(stores.deviceLists, stores.rooms, streams.device_lists, notifier);
+  const deviceLists = new DeviceLists(db, stores.deviceLists, stores.rooms, streams.device_lists, notifier);
   const deviceKeys = new DeviceKeysService(db, stores.e2eKeys, deviceLists, config.server_name);
   const keyQuery = new KeyQueryService(stores.e2eKeys, stores.crossSigning, (userId) => stores.deviceLists.latestChangeOf(userId), config.server_name);
   const crossSigning = new CrossSigningService(db, stores.crossSigning, stores.e2eKeys, stores.devices, deviceLists);
@@ -441,7 +442,7 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
   sync.addContributor(new E2eeSync(toDevice, deviceLists, deviceKeys));
   devices.onDevicesDeleted(deviceKeyCleanup(stores.e2eKeys, stores.crossSigning, stores.toDevice, deviceLists));
   // Others show a device's display name from /keys/query: a rename is a device-list change (as Synapse).
-  devices.onDeviceRenamed((tx, userId) => deviceLists.recordChange(tx, userId));
+  devices.onDeviceRenamed((tx, userId, deviceId) => deviceLists.recordChange(tx, userId, { deviceId }));
   const dehydratedDevices = new DehydratedDeviceService(db, stores.dehydratedDevices, stores.devices, devices, deviceKeys, toDevice, clock);
   devices.onDevicesDeleted(dehydratedDevices.cleanupHook());
   // A deactivated account's cross-signing identity goes with it (its devices went through the hook above).
@@ -481,6 +482,10 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
   const transactions = new TransactionReceiver(outbox, clock, subsystemLogger(log, "federation"));
   toDevice.setFederation(federationSender);
   transactions.addEduHandler("m.direct_to_device", (origin, content) => toDevice.receiveRemote(origin, content));
+  // Device lists across servers: ours announced to servers sharing a room, theirs recorded for our users.
+  deviceLists.setAnnouncer(new DeviceListAnnouncer(stores.deviceLists, stores.e2eKeys, stores.devices, stores.crossSigning, federationSender, config.server_name));
+  transactions.addEduHandler("m.device_list_update", (origin, content) => deviceLists.recordRemoteChange(origin, content));
+  transactions.addEduHandler("m.signing_key_update", (origin, content) => deviceLists.recordRemoteChange(origin, content));
   // Rooms shared with other servers: joins both ways, room events through the outbox and /send.
   const federationRooms = wireFederationRooms({
     db,

@@ -19,8 +19,8 @@ export class DeviceListStore {
   }
 
   /** The position of a user's latest device-list change (0 if none): the version of their device list. */
-  async latestChangeOf(userId: string): Promise<number> {
-    const row = await this.db.kysely.selectFrom("device_list_changes").select((eb) => eb.fn.max("stream_id").as("max")).where("user_id", "=", userId).where("for_user_id", "is", null).executeTakeFirst();
+  async latestChangeOf(userId: string, executor: Executor = this.db.kysely): Promise<number> {
+    const row = await executor.selectFrom("device_list_changes").select((eb) => eb.fn.max("stream_id").as("max")).where("user_id", "=", userId).where("for_user_id", "is", null).executeTakeFirst();
     return Number(row?.max ?? 0);
   }
 
@@ -74,6 +74,21 @@ export class DeviceListStore {
     if (roomNids.length === 0) return [];
     const rows = await this.db.kysely.selectFrom("room_memberships").select("user_id").distinct().where("room_nid", "in", roomNids).where("membership", "=", "join").execute();
     return rows.map((r) => r.user_id);
+  }
+
+  /** Other servers with members joined to a room `userId` is joined to (who must hear of the user's device changes). */
+  async remoteServersSharingWith(executor: Executor, userId: string): Promise<string[]> {
+    const rows = await executor
+      .selectFrom("room_memberships as mine")
+      .innerJoin("room_memberships as theirs", "theirs.room_nid", "mine.room_nid")
+      .select("theirs.user_id")
+      .distinct()
+      .where("mine.user_id", "=", userId)
+      .where("mine.membership", "=", "join")
+      .where("theirs.membership", "=", "join")
+      .where("theirs.is_local", "=", 0)
+      .execute();
+    return [...new Set(rows.map((r) => r.user_id.slice(r.user_id.indexOf(":") + 1)))];
   }
 
   /** Rooms a user is joined to (whose members hear of the user's device changes). */

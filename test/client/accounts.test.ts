@@ -197,6 +197,7 @@ describe(`accounts over HTTP on ${database}`, { skip: database === "postgres" &&
     assert.equal(huge.body["errcode"], "M_TOO_LARGE");
     const versions = await api.get("/_matrix/client/versions");
     assert.ok((versions.body["versions"] as string[]).includes("v1.1"));
+    assert.ok((versions.body["versions"] as string[]).includes("v1.11"), "authenticated media is served");
   });
 });
 }

@@ -11,7 +11,7 @@ import type { Db } from "../../storage/db.js";
 import type { DeviceStore } from "../../storage/device-store.js";
 import type { E2eKeyStore } from "../../storage/e2e-key-store.js";
 import type { Requester } from "../accounts/requester.js";
-import type { DeviceLists } from "./device-lists.js";
+import type { ChangeDetail, DeviceLists } from "./device-lists.js";
 import { checkCrossSigningKey, sameJson, signedBy, unsignedPart, type CrossSigningUsage } from "./key-validation.js";
 
 export interface SigningKeysBody {
@@ -93,14 +93,14 @@ export class CrossSigningService {
       for (const [usage, { key, publicKey }] of parsed) {
         await this.store.putKey(tx.db, { userId, type: usage, publicKey, json: JSON.stringify(key) });
       }
-      await this.deviceLists.recordChange(tx, userId);
+      await this.deviceLists.recordChange(tx, userId, { crossSigning: true });
     });
   }
 
   /** POST /keys/signatures/upload: stores each valid signature; the others are reported in `failures`. */
   async uploadSignatures(requester: Requester, body: Record<string, unknown>): Promise<{ failures: Record<string, Record<string, Failure>> }> {
     const failures: Record<string, Record<string, Failure>> = {};
-    const accepted: { signature: StoredSignature; audience: "everyone" | "signer" }[] = [];
+    const accepted: { signature: StoredSignature; change: ChangeDetail }[] = [];
     const signerKeys = await this.current(requester.userId);
     for (const [targetUserId, byKey] of Object.entries(body)) {
       if (!isJsonObject(byKey)) throw new MatrixError(400, "M_BAD_JSON", `Signatures for ${targetUserId} must be an object`);
@@ -108,7 +108,11 @@ export class CrossSigningService {
         try {
           if (!isJsonObject(signed)) throw new SignatureFailure("M_BAD_JSON", "The signed key must be an object");
           const signatures = targetUserId === requester.userId ? await this.ownSignatures(requester.userId, keyId, signed, signerKeys) : await this.otherUserSignature(requester.userId, targetUserId, keyId, signed, signerKeys);
-          for (const signature of signatures) accepted.push({ signature, audience: targetUserId === requester.userId ? "everyone" : "signer" });
+          // Another user's master key: only the signer hears of it. One of our devices: that device's keys
+          // changed. Our master key: the cross-signing keys changed.
+          const change: ChangeDetail =
+            targetUserId !== requester.userId ? { onlyFor: requester.userId } : keyId === signerKeys.get("master")?.publicKey ? { crossSigning: true } : { deviceId: keyId };
+          for (const signature of signatures) accepted.push({ signature, change });
         } catch (error) {
           if (!(error instanceof SignatureFailure)) throw error;
           (failures[targetUserId] ??= {})[keyId] = { errcode: error.errcode, error: error.message };
@@ -118,12 +122,12 @@ export class CrossSigningService {
     if (accepted.length > 0) {
       await this.db.transaction(async (tx) => {
         const announced = new Set<string>();
-        for (const { signature, audience } of accepted) {
+        for (const { signature, change } of accepted) {
           await this.store.putSignature(tx.db, signature);
-          const key = `${signature.targetUserId}\u0000${audience}`;
+          const key = `${signature.targetUserId}\u0000${signature.targetKeyId}`;
           if (announced.has(key)) continue;
           announced.add(key);
-          await this.deviceLists.recordChange(tx, signature.targetUserId, audience === "signer" ? requester.userId : undefined);
+          await this.deviceLists.recordChange(tx, signature.targetUserId, change);
         }
       });
     }

@@ -16,6 +16,6 @@ export function deviceKeyCleanup(keys: E2eKeyStore, crossSigning: CrossSigningSt
     await keys.deleteDevices(tx.db, userId, deviceIds);
     await crossSigning.deleteSignaturesOn(tx.db, userId, deviceIds);
     await toDevice.deleteDevices(tx.db, userId, deviceIds);
-    await deviceLists.recordChange(tx, userId);
+    for (const deviceId of deviceIds) await deviceLists.recordChange(tx, userId, { deviceId, deleted: true });
   };
 }

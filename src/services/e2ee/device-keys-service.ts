@@ -57,7 +57,7 @@ export class DeviceKeysService {
 
     if (deviceKeys && !(stored && sameJson(stored, deviceKeys))) {
       await this.store.putDeviceKeys(tx.db, userId, deviceId, JSON.stringify(deviceKeys));
-      await this.deviceLists.recordChange(tx, userId);
+      await this.deviceLists.recordChange(tx, userId, { deviceId });
     }
     await this.addOneTimeKeys(tx, userId, deviceId, toUploaded(oneTimeKeys));
     for (const key of toUploaded(fallbackKeys)) await this.store.putFallbackKey(tx.db, userId, deviceId, key);

@@ -8,11 +8,25 @@
  * superset in `changed`, and a user who joins an encrypted room later is then already tracked.
  */
 import type { Notifier, StreamPositions } from "../../notifier/notifier.js";
-import type { Tx } from "../../storage/db.js";
+import type { Db, Tx } from "../../storage/db.js";
+import type { JsonObject } from "../../protocol/json.js";
 import type { DeviceListStore } from "../../storage/device-list-store.js";
 import type { MembershipRecord } from "../../storage/room-store.js";
 import type { StreamIdGenerator } from "../../storage/stream-ids.js";
 import { clampToNow, decodeSyncToken } from "../sync/tokens.js";
+
+/** What changed, as other servers are told: a device (its keys, or its deletion) or the cross-signing keys. */
+export interface ChangeDetail {
+  onlyFor?: string | undefined;
+  deviceId?: string;
+  deleted?: boolean;
+  crossSigning?: boolean;
+}
+
+/** Tells other servers sharing a room with a local user of a change (device_list_update and signing_key_update EDUs). */
+export interface ChangeAnnouncer {
+  announce(tx: Tx, userId: string, change: ChangeDetail, position: number, previous: number): Promise<void>;
+}
 
 export interface DeviceListChanges {
   changed: string[];
@@ -22,23 +36,45 @@ export interface DeviceListChanges {
 const DEPARTED = new Set(["leave", "ban"]);
 
 export class DeviceLists {
+  private announcer: ChangeAnnouncer | undefined;
+
   constructor(
+    private readonly db: Db,
     private readonly store: DeviceListStore,
     private readonly rooms: { membershipsOf(userId: string): Promise<MembershipRecord[]> },
     private readonly stream: StreamIdGenerator,
     private readonly notifier: Notifier,
   ) {}
 
+  /** Wired by context.ts once federation exists: our users' changes are announced to servers sharing a room. */
+  setAnnouncer(announcer: ChangeAnnouncer): void {
+    this.announcer = announcer;
+  }
+
   /**
-   * Records in `tx` that `userId`'s devices or keys changed. With `onlyFor`, only that user hears of it
-   * (a signature of `userId`'s master key by their user-signing key is visible to them alone).
+   * Records in `tx` that `userId`'s devices or keys changed (`change` says which, for other servers).
+   * With `onlyFor`, only that user hears of it (a signature of `userId`'s master key by their
+   * user-signing key is visible to them alone).
    */
-  async recordChange(tx: Tx, userId: string, onlyFor?: string): Promise<void> {
+  async recordChange(tx: Tx, userId: string, change: ChangeDetail = {}): Promise<void> {
+    const onlyFor = change.onlyFor;
     const position = this.stream.allocate(tx);
+    const previous = this.announcer && onlyFor === undefined ? await this.store.latestChangeOf(userId, tx.db) : 0;
     await this.store.addChange(tx.db, position, userId, onlyFor ?? null);
+    if (this.announcer && onlyFor === undefined) await this.announcer.announce(tx, userId, change, position, previous);
     const roomIds = onlyFor === undefined ? await this.store.joinedRoomIds(userId, tx.db) : [];
     const userIds = onlyFor === undefined ? [userId] : [onlyFor];
     tx.onCommit(() => this.notifier.notify({ stream: "device_lists", position: this.stream.current, userIds, roomIds }));
+  }
+
+  /**
+   * An `m.device_list_update` or `m.signing_key_update` EDU from `origin` about one of its users: local
+   * users who share a room with them see them in `changed` and fetch their keys again.
+   */
+  async recordRemoteChange(origin: string, content: JsonObject): Promise<void> {
+    const userId = content["user_id"];
+    if (typeof userId !== "string" || userId.slice(userId.indexOf(":") + 1) !== origin) throw new Error("the user is not one of the origin's");
+    await this.db.transaction((tx) => this.recordChange(tx, userId));
   }
 
   /** GET /keys/changes: the same answer as /sync's device_lists between two sync tokens' positions. */
