@@ -125,6 +125,7 @@ import { ServerKeyPublisher } from "./services/federation/server-key-publisher.j
 import { ServerKeyStore } from "./storage/server-key-store.js";
 import { Resolver } from "node:dns/promises";
 import { ServerDiscovery } from "./services/federation/server-discovery.js";
+import { filteredResolver } from "./services/federation/filtered-resolver.js";
 import { createWellKnownFetcher } from "./services/federation/well-known-fetch.js";
 import { FederationSender } from "./services/federation/federation-sender.js";
 import { TransactionReceiver } from "./services/federation/transaction-receiver.js";
@@ -143,7 +144,9 @@ import { MediaAdminService } from "./services/media/media-admin-service.js";
 import { MediaMaintenance } from "./services/media/media-maintenance.js";
 import { MediaService } from "./services/media/media-service.js";
 import { MediaUploadService } from "./services/media/media-upload-service.js";
-import { noRemoteMedia } from "./services/media/remote-media.js";
+import { FederationRemoteMedia } from "./services/media/remote-media-fetcher.js";
+import { LocationFetcher } from "./services/media/remote-media-location.js";
+import { FederationStreams } from "./services/federation/federation-stream.js";
 import { UploadQuota } from "./services/media/upload-quota.js";
 import { UploadWaiters } from "./services/media/upload-waiters.js";
 import { ThumbnailFiles } from "./services/media/thumbnail-files.js";
@@ -151,7 +154,7 @@ import { ThumbnailMediaSource } from "./services/media/thumbnail-media-source.js
 import { ThumbnailService } from "./services/media/thumbnail-service.js";
 import { ThumbnailStore } from "./storage/thumbnail-store.js";
 import { PreviewFetcher } from "./services/media/url-preview-fetch.js";
-import { IpRangeFilter } from "./services/media/url-preview-ip-ranges.js";
+import { IpRangeFilter } from "./services/ip-range-filter.js";
 import { UploadPreviewImageSink } from "./services/media/url-preview-media-sink.js";
 import { UrlPreviewService } from "./services/media/url-preview-service.js";
 import { UrlPreviewStore } from "./storage/url-preview-store.js";
@@ -455,7 +458,8 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
   // Federation: our key document, other servers' keys, signed requests both ways, the notary.
   const serverKeys = new ServerKeyPublisher(config.server_name, secrets.signingKey, clock, config.federation.key_validity_ms);
   // Server discovery (well-known, SRV, 8448) with the system's DNS servers.
-  const dns = new Resolver({ timeout: 5_000, tries: 2 });
+  const federationIps = new IpRangeFilter(config.federation.ip_range_blocklist, config.federation.ip_range_allowlist);
+  const dns = filteredResolver(new Resolver({ timeout: 5_000, tries: 2 }), federationIps);
   const discovery = new ServerDiscovery(
     { resolver: dns, fetchWellKnown: createWellKnownFetcher({ resolver: dns, rejectUnauthorized: config.federation.verify_tls }), logger: subsystemLogger(log, "federation") },
   );
@@ -464,6 +468,7 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
     signingKey: secrets.signingKey,
     verifyTls: config.federation.verify_tls,
     timeoutMs: config.federation.request_timeout_ms,
+    permits: (address) => federationIps.permits(address),
   });
   const keyRing = new KeyRing(new ServerKeyStore(db), serverKeys, federationClient, clock, config.server_name, config.federation.trusted_key_servers);
   const federationAuth = new RequestAuthenticator(keyRing, clock, config.server_name);
@@ -515,8 +520,13 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
   await mediaStorage.init();
   const blobLocks = new BlobLocks();
   const uploadWaiters = new UploadWaiters();
-  // Remote media needs federation, which does not exist yet (remote-media.ts).
-  const media = new MediaService(db, stores.media, mediaStorage, blobLocks, uploadWaiters, noRemoteMedia, clock, subsystemLogger(log, "media"), {
+  // Other servers' media: fetched over federation into the same content store, served from there after.
+  const remoteMedia = new FederationRemoteMedia(db, stores.media, mediaStorage, blobLocks, new FederationStreams(federationClient), new LocationFetcher({ verifyTls: config.federation.verify_tls, permits: (address) => federationIps.permits(address) }), clock, subsystemLogger(log, "media"), {
+    maxBytes: mediaConfig.max_upload_size,
+    requestTimeoutMs: config.federation.request_timeout_ms,
+    authRequired: !mediaConfig.legacy_unauthenticated_downloads,
+  });
+  const media = new MediaService(db, stores.media, mediaStorage, blobLocks, uploadWaiters, remoteMedia, clock, subsystemLogger(log, "media"), {
     serverName: config.server_name,
     maxUploadSize: mediaConfig.max_upload_size,
   });
@@ -537,6 +547,7 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
   const mediaMaintenance = new MediaMaintenance(media, stores.media, clock, subsystemLogger(log, "media"), {
     serverName: config.server_name,
     retentionDays: mediaConfig.local_retention_days,
+    remoteRetentionDays: mediaConfig.remote_media_retention_days,
   });
   mediaMaintenance.start();
 

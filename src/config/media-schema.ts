@@ -30,6 +30,11 @@ export const mediaConfigSchema = z
     user_quota: userQuotaSchema.optional(),
     /** Delete local media nobody downloaded for this many days (a periodic job); unset: keep forever. */
     local_retention_days: z.number().positive().optional(),
+    /**
+     * Delete cached copies of other servers' media nobody accessed for this many days (Synapse's
+     * media_retention.remote_media_lifetime); the origin still has it, a later request fetches it again.
+     */
+    remote_media_retention_days: z.number().positive().default(90),
     /** How long an mxc:// URI made by POST /_matrix/media/v1/create waits for its content. */
     pending_upload_expiry_ms: z.number().int().positive().default(DAY_MS),
     /** Most unexpired, not yet uploaded URIs one user may hold (the spec asks servers to limit them). */
@@ -47,6 +52,7 @@ export type MediaConfig = z.infer<typeof mediaConfigSchema>;
 
 export const DEFAULT_MEDIA_CONFIG: MediaConfig = {
   max_upload_size: 50 * MIB,
+  remote_media_retention_days: 90,
   pending_upload_expiry_ms: DAY_MS,
   max_pending_uploads_per_user: 5,
   legacy_unauthenticated_downloads: false,

@@ -2,17 +2,8 @@
  * `push`: delivery of notifications to push gateways (HTTP pushers). Documented in docs/config.md
  * ("Push notifications"). Defaults are Synapse's where it has the setting.
  */
-import { isIP } from "node:net";
 import { z } from "zod";
-import { DEFAULT_URL_PREVIEW_IP_BLOCKLIST } from "./url-preview-schema.js";
-
-/** An IP address or a CIDR range (`10.0.0.0/8`, `fd00::/8`). */
-const ipRange = z.string().refine((value) => {
-  const [address = "", prefix, extra] = value.split("/");
-  const family = isIP(address);
-  if (family === 0 || extra !== undefined) return false;
-  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
-}, "must be an IP address or a CIDR range such as 10.0.0.0/8");
+import { DEFAULT_IP_RANGE_BLOCKLIST, ipRangeSchema } from "./ip-ranges.js";
 
 export const pushConfigSchema = z
   .object({
@@ -30,9 +21,9 @@ export const pushConfigSchema = z
     /** A pusher failing for this long drops what is waiting (still trying new notifications). */
     give_up_after_ms: z.number().int().positive().default(86_400_000),
     /** Addresses gateways may not be at (the user chooses the URL); the URL previews' default. */
-    ip_range_blocklist: z.array(ipRange).default(() => [...DEFAULT_URL_PREVIEW_IP_BLOCKLIST]),
+    ip_range_blocklist: z.array(ipRangeSchema).default(() => [...DEFAULT_IP_RANGE_BLOCKLIST]),
     /** Exceptions to the blocklist (a gateway in your own network). */
-    ip_range_allowlist: z.array(ipRange).default([]),
+    ip_range_allowlist: z.array(ipRangeSchema).default([]),
   })
   .strict();
 
@@ -46,6 +37,6 @@ export const DEFAULT_PUSH_CONFIG: PushConfig = {
   retry_initial_ms: 1_000,
   retry_max_ms: 3_600_000,
   give_up_after_ms: 86_400_000,
-  ip_range_blocklist: [...DEFAULT_URL_PREVIEW_IP_BLOCKLIST],
+  ip_range_blocklist: [...DEFAULT_IP_RANGE_BLOCKLIST],
   ip_range_allowlist: [],
 };

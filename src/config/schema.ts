@@ -3,6 +3,7 @@
  * Every key is documented in docs/config.md; defaults here are what a fresh `tessera start` uses.
  */
 import { z } from "zod";
+import { DEFAULT_IP_RANGE_BLOCKLIST, ipRangeSchema } from "./ip-ranges.js";
 import { isValidRoomAlias, isValidRoomId, isValidUserId } from "../protocol/identifiers.js";
 import { DEFAULT_MEDIA_CONFIG, mediaConfigSchema } from "./media-schema.js";
 import { DEFAULT_PUSH_CONFIG, pushConfigSchema } from "./push-schema.js";
@@ -167,9 +168,21 @@ export const configSchema = z
         // Backoff of a destination that fails: the first retry after retry_initial_ms, doubling up to retry_max_ms.
         retry_initial_ms: z.number().int().positive().default(10_000),
         retry_max_ms: z.number().int().positive().default(3_600_000),
+        // Addresses other servers may not be reached at (private and reserved ranges), and exceptions.
+        ip_range_blocklist: z.array(ipRangeSchema).default(() => [...DEFAULT_IP_RANGE_BLOCKLIST]),
+        ip_range_allowlist: z.array(ipRangeSchema).default([]),
       })
       .strict()
-      .default({ verify_tls: true, trusted_key_servers: [], key_validity_ms: 86_400_000, request_timeout_ms: 30_000, retry_initial_ms: 10_000, retry_max_ms: 3_600_000 }),
+      .default({
+        verify_tls: true,
+        trusted_key_servers: [],
+        key_validity_ms: 86_400_000,
+        request_timeout_ms: 30_000,
+        retry_initial_ms: 10_000,
+        retry_max_ms: 3_600_000,
+        ip_range_blocklist: [...DEFAULT_IP_RANGE_BLOCKLIST],
+        ip_range_allowlist: [],
+      }),
     /** The content repository (media-schema.ts). */
     media: mediaConfigSchema.default(DEFAULT_MEDIA_CONFIG),
     /** Delivery to push gateways (push-schema.ts). */

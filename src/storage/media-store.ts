@@ -89,6 +89,33 @@ export class MediaStore {
       .execute();
   }
 
+  /**
+   * Remote media fetched into the cache (user_id null: no local uploader). False when another process
+   * cached the same URI first: its row stands.
+   */
+  async insertRemote(executor: Executor, media: { serverName: string; mediaId: string; authRequired: boolean; now: number } & MediaContent): Promise<boolean> {
+    const result = await executor
+      .insertInto("media")
+      .values({
+        server_name: media.serverName,
+        media_id: media.mediaId,
+        user_id: null,
+        content_type: media.contentType,
+        upload_name: media.uploadName,
+        size: media.size,
+        sha256: media.sha256,
+        created_ts: media.now,
+        last_access_ts: media.now,
+        quarantined: 0,
+        auth_required: media.authRequired ? 1 : 0,
+        pending: 0,
+        unused_expires_ts: null,
+      })
+      .onConflict((oc) => oc.columns(["server_name", "media_id"]).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
   /** An mxc:// URI whose content comes later (POST /create). */
   async insertPending(executor: Executor, media: { serverName: string; mediaId: string; userId: string; authRequired: boolean; now: number; expiresTs: number }): Promise<void> {
     await executor
@@ -231,6 +258,23 @@ export class MediaStore {
     }
     const rows = await query.orderBy("last_access_ts").limit(options.limit).execute();
     return rows.map((row) => row.media_id);
+  }
+
+  /**
+   * Up to `limit` cached remote media (any server but `localServerName`) last accessed before
+   * `beforeTs`, quarantined media left out (kept as evidence, as local media is).
+   */
+  async remoteLastAccessedBefore(localServerName: string, beforeTs: number, limit: number): Promise<{ serverName: string; mediaId: string }[]> {
+    const rows = await this.db.kysely
+      .selectFrom("media")
+      .select(["server_name", "media_id"])
+      .where("server_name", "!=", localServerName)
+      .where("quarantined", "=", 0)
+      .where("last_access_ts", "<", beforeTs)
+      .orderBy("last_access_ts")
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({ serverName: row.server_name, mediaId: row.media_id }));
   }
 
   /** Deletes pending rows that expired unused; returns how many. */

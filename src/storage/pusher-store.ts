@@ -46,6 +46,13 @@ const pendingActions = new Statement<{ event_nid: number; room_nid: number; thre
    WHERE e.stream_ordering > ? AND e.stream_ordering <= ? AND a.notify = 1
    ORDER BY e.stream_ordering LIMIT ?`,
 );
+const notifiedWithPushers = new Statement<{ user_id: string; event_nid: number; room_nid: number; thread_id: string; stream_ordering: number; actions: string }>(
+  `SELECT a.user_id, a.event_nid, a.room_nid, a.thread_id, a.stream_ordering, a.actions
+   FROM events e JOIN event_push_actions a ON a.event_nid = e.event_nid
+   WHERE e.stream_ordering > ? AND e.stream_ordering <= ? AND a.notify = 1
+     AND a.user_id IN (SELECT user_id FROM pushers WHERE kind = 'http')
+   ORDER BY e.stream_ordering LIMIT ?`,
+);
 const usersNotified = new Statement<{ user_id: string }>(
   `SELECT DISTINCT a.user_id FROM events e JOIN event_push_actions a ON a.event_nid = e.event_nid
    WHERE e.stream_ordering > ? AND e.stream_ordering <= ? AND a.notify = 1`,
@@ -197,6 +204,22 @@ export class PusherStore {
       streamOrdering: Number(r.stream_ordering),
       actions: JSON.parse(r.actions) as PushAction[],
     }));
+  }
+
+  /**
+   * The notifications with stream positions in (after, upTo] of users with HTTP pushers, by user, oldest
+   * first; undefined when there are more than `limit`.
+   */
+  async notifiedWithPushers(after: number, upTo: number, limit: number): Promise<Map<string, PendingPush[]> | undefined> {
+    const rows = await notifiedWithPushers.all(this.db.dialect, this.db.kysely, [after, upTo, limit + 1]);
+    if (rows.length > limit) return undefined;
+    const out = new Map<string, PendingPush[]>();
+    for (const r of rows) {
+      let list = out.get(r.user_id);
+      if (!list) out.set(r.user_id, (list = []));
+      list.push({ eventNid: Number(r.event_nid), roomNid: Number(r.room_nid), threadId: r.thread_id, streamOrdering: Number(r.stream_ordering), actions: JSON.parse(r.actions) as PushAction[] });
+    }
+    return out;
   }
 
   /** Users notified of an event with a stream position in (after, upTo]. */

@@ -13,9 +13,9 @@ import sharp from "sharp";
 import { registeredClients, type ApiClient } from "../harness/client.js";
 import { startTestServer, type TestServer } from "../harness/server.js";
 import { DATABASE_KINDS, isPostgresAvailable, POSTGRES_SKIP_MESSAGE } from "../harness/databases.js";
-import { IpRangeFilter } from "../../src/services/media/url-preview-ip-ranges.js";
+import { IpRangeFilter } from "../../src/services/ip-range-filter.js";
 import { PreviewFetcher } from "../../src/services/media/url-preview-fetch.js";
-import { DEFAULT_URL_PREVIEW_IP_BLOCKLIST } from "../../src/config/url-preview-schema.js";
+import { DEFAULT_IP_RANGE_BLOCKLIST } from "../../src/config/ip-ranges.js";
 import { MatrixError } from "../../src/errors.js";
 
 const V1 = "/_matrix/client/v1/media";
@@ -105,12 +105,12 @@ async function preview(client: ApiClient, url: string, extra = "", prefix = V1):
 
 describe("URL preview address checks", () => {
   it("blocks private, loopback, link-local, CGNAT, multicast and reserved addresses, IPv4 and IPv6", () => {
-    const filter = new IpRangeFilter(DEFAULT_URL_PREVIEW_IP_BLOCKLIST, []);
+    const filter = new IpRangeFilter(DEFAULT_IP_RANGE_BLOCKLIST, []);
     for (const address of ["127.0.0.1", "10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1", "240.0.0.1", "255.255.255.255", "198.18.0.1", "::1", "::", "fe80::1", "fe80::1%eth0", "fd00::1", "ff02::1", "::ffff:10.0.0.1", "::ffff:127.0.0.1", "64:ff9b::a00:1", "64:ff9b::7f00:1", "2002:a00:1::1", "2001:db8::1"]) {
       assert.equal(filter.permits(address), false, address);
     }
     for (const address of ["8.8.8.8", "1.1.1.1", "2606:4700:4700::1111", "::ffff:8.8.8.8", "64:ff9b::808:808"]) assert.equal(filter.permits(address), true, address);
-    const allowing = new IpRangeFilter(DEFAULT_URL_PREVIEW_IP_BLOCKLIST, ["127.0.0.1/32"]);
+    const allowing = new IpRangeFilter(DEFAULT_IP_RANGE_BLOCKLIST, ["127.0.0.1/32"]);
     assert.equal(allowing.permits("127.0.0.1"), true);
     assert.equal(allowing.permits("127.0.0.2"), false);
   });
@@ -119,7 +119,7 @@ describe("URL preview address checks", () => {
     const site = new TestSite();
     await site.start();
     try {
-      const filter = new IpRangeFilter(DEFAULT_URL_PREVIEW_IP_BLOCKLIST, ["127.0.0.1"]);
+      const filter = new IpRangeFilter(DEFAULT_IP_RANGE_BLOCKLIST, ["127.0.0.1"]);
       const limits = { maxBytes: 100_000, timeoutMs: 2000, maxRedirects: 3 };
       // A name answering with a blocked address and the allowed one: only the allowed one is used.
       const mixed = new PreviewFetcher(filter, limits, (_host, callback) => callback(null, [{ address: "10.0.0.1", family: 4 }, { address: "127.0.0.1", family: 4 }]));

@@ -100,6 +100,18 @@ describe("federation: server keys, notary and request authentication", () => {
     await assert.rejects(client.request("127.0.0.1:1", "GET", "/_matrix/federation/v1/version"), FederationError);
   });
 
+  it("never connects to a blocked address (loopback is blocked unless allowed)", async () => {
+    const strict = await startFederatedServer({ config: { federation: { ip_range_allowlist: [] } } });
+    try {
+      const client = strict.server.context.services.federationClient;
+      await assert.rejects(client.request(one.serverName, "GET", "/_matrix/federation/v1/version"), (e: FederationError) => e.status === 0 && /blocked/.test(e.message));
+      const keys = await rawRequest(strict.federationPort, "POST", "/_matrix/key/v2/query", {}, JSON.stringify({ server_keys: { [one.serverName]: {} } }));
+      assert.deepEqual(keys.body, { server_keys: [] }, "not even for a key fetch");
+    } finally {
+      await strict.destroy();
+    }
+  });
+
   it("answers profile queries of signed requests only (HTTP: 401 M_UNAUTHORIZED without a signature)", async () => {
     const register = await fetch(`${two.url}/_matrix/client/v3/register`, { method: "POST", body: JSON.stringify({ username: "zoe", password: "correct horse battery", auth: { type: "m.login.dummy" } }) });
     const token = ((await register.json()) as Json)["access_token"] as string;

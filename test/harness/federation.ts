@@ -59,7 +59,8 @@ export async function startFederatedServer(options: { database?: DatabaseKind; c
         { port: federationPort, bind_address: "127.0.0.1", resources: ["federation"], tls },
       ],
       ...options.config,
-      federation: { verify_tls: false, ...(options.config?.["federation"] as Record<string, unknown> | undefined) },
+      // Loopback is a blocked range by default; these servers are all on it.
+      federation: { verify_tls: false, ip_range_allowlist: ["127.0.0.0/8", "::1/128"], ...(options.config?.["federation"] as Record<string, unknown> | undefined) },
     },
   });
   return Object.assign(server, { federationPort });

@@ -4,6 +4,7 @@
  * the SDK makes is recorded, so tests can check which requests it sent (e.g. that it kept its sync token).
  * Unencrypted rooms only: the Rust crypto is never initialised here.
  */
+import "./sdk-timers.js";
 import "./node22-polyfills.js";
 import {
   ClientEvent,

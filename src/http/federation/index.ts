@@ -12,6 +12,8 @@ import { makeJoin } from "./makeJoin.js";
 import { sendJoinV2 } from "./sendJoinV2.js";
 import { getEvent } from "./getEvent.js";
 import { getMissingPreviousEvents } from "./getMissingPreviousEvents.js";
+import { getFederationContent } from "./getContent.js";
+import { getFederationContentThumbnail } from "./getContentThumbnail.js";
 
 export const federationRoutes: Route<unknown>[] = [getServerKey, queryKeys, getQueryKeys, getVersion, queryProfile, sendTransaction] as Route<unknown>[];
 
@@ -20,3 +22,6 @@ federationRoutes.push(...([queryUserEncryptionKeys, claimUserEncryptionKeys, get
 
 // Rooms shared with other servers: joins, and the events other servers ask for.
 federationRoutes.push(...([makeJoin, sendJoinV2, getEvent, getMissingPreviousEvents] as Route<unknown>[]));
+
+// Our users' media, for servers whose users want it (the content repository over federation).
+federationRoutes.push(...([getFederationContent, getFederationContentThumbnail] as Route<unknown>[]));

@@ -50,6 +50,8 @@ export class FederationError extends Error {
 
 export interface FederationClientOptions {
   serverName: string;
+  /** Whether requests may connect to an address (the outbound IP range blocklist and allowlist). */
+  permits?: (address: string) => boolean;
   signingKey: SigningKey;
   verifyTls: boolean;
   timeoutMs: number;
@@ -69,20 +71,16 @@ export class FederationClient {
 
   /** Sends one request to `destination` and returns its JSON answer; throws FederationError. */
   async request(destination: string, method: "GET" | "PUT" | "POST", path: string, options: FederationRequestOptions = {}): Promise<JsonValue> {
-    const targets = await this.resolve(destination).catch((error: unknown) => {
-      throw new FederationError(destination, 0, `cannot resolve ${destination}: ${(error as Error).message}`);
-    });
     const body = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
-    const headers: Record<string, string> = { accept: "application/json", "user-agent": "Tessera" };
+    const { targets, headers } = await this.prepare(destination, method, path, options);
     if (body) headers["content-type"] = "application/json";
-    if (options.signed ?? true) {
-      headers["authorization"] = signRequest(
-        { method, uri: path, origin: this.options.serverName, destination, ...(options.body !== undefined ? { content: options.body } : {}) },
-        this.options.signingKey,
-      );
-    }
     let lastError: Error = new FederationError(destination, 0, `no address found for ${destination}`);
     for (const target of targets) {
+      // Discovery hands out addresses; each is checked here, where the connection is made to it.
+      if (this.options.permits && !(isIP(stripBrackets(target.host)) !== 0 && this.options.permits(stripBrackets(target.host)))) {
+        lastError = new FederationError(destination, 0, `${target.host} is in a blocked IP range`);
+        continue;
+      }
       try {
         return await this.send(destination, target, method, path, headers, body, options);
       } catch (error) {
@@ -92,6 +90,43 @@ export class FederationClient {
       }
     }
     throw lastError instanceof FederationError ? lastError : new FederationError(destination, 0, lastError.message);
+  }
+
+  /**
+   * The connection targets of `destination` and the headers of a request to it (signed unless
+   * `signed` is false); shared with the streamed requests of federation-stream.ts.
+   */
+  async prepare(destination: string, method: string, path: string, options: { body?: JsonObject; signed?: boolean } = {}): Promise<{ targets: readonly ConnectionTarget[]; headers: Record<string, string> }> {
+    const targets = await this.resolve(destination).catch((error: unknown) => {
+      throw new FederationError(destination, 0, `cannot resolve ${destination}: ${(error as Error).message}`);
+    });
+    const headers: Record<string, string> = { accept: "application/json", "user-agent": "Tessera" };
+    if (options.signed ?? true) {
+      headers["authorization"] = signRequest(
+        { method, uri: path, origin: this.options.serverName, destination, ...(options.body !== undefined ? { content: options.body } : {}) },
+        this.options.signingKey,
+      );
+    }
+    return { targets, headers };
+  }
+
+  /** How to connect to one target: TLS with the certificate check and SNI the target asks for. */
+  connectOptions(target: ConnectionTarget, timeoutMs = this.options.timeoutMs): RequestOptions {
+    return {
+      host: target.host,
+      port: target.port,
+      rejectUnauthorized: this.options.verifyTls,
+      timeout: timeoutMs,
+      // SNI carries host names only (RFC 6066): an IP literal is checked against the certificate without it.
+      ...(isIP(stripBrackets(target.tlsServername)) === 0 ? { servername: target.tlsServername } : {}),
+      agent: false,
+    };
+  }
+
+  /** Whether the outbound IP range filter lets requests connect to this target (an address). */
+  mayConnect(target: ConnectionTarget): boolean {
+    const host = stripBrackets(target.host);
+    return !this.options.permits || (isIP(host) !== 0 && this.options.permits(host));
   }
 
   private send(
@@ -105,16 +140,10 @@ export class FederationClient {
   ): Promise<JsonValue> {
     const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
     const requestOptions: RequestOptions = {
-      host: target.host,
-      port: target.port,
+      ...this.connectOptions(target, options.timeoutMs),
       method,
       path,
       headers: { ...headers, host: target.hostHeader, ...(body ? { "content-length": String(body.length) } : {}) },
-      rejectUnauthorized: this.options.verifyTls,
-      timeout: options.timeoutMs ?? this.options.timeoutMs,
-      // SNI carries host names only (RFC 6066): an IP literal is checked against the certificate without it.
-      ...(isIP(stripBrackets(target.tlsServername)) === 0 ? { servername: target.tlsServername } : {}),
-      agent: false,
     };
     return new Promise((resolve, reject) => {
       const req = httpsRequest(requestOptions, (res) => {

@@ -72,6 +72,15 @@ export class MediaAdminService {
     return { deleted_media: deleted, total: deleted.length };
   }
 
+  /**
+   * POST /_synapse/admin/v1/purge_media_cache: cached remote media last accessed before `beforeTs`
+   * (its origin still has it); answers `{deleted: N}` as Synapse does.
+   */
+  async purgeRemoteCache(requester: Pick<Requester, "isAdmin">, beforeTs: number): Promise<{ deleted: number }> {
+    requireAdmin(requester);
+    return { deleted: await this.media.purgeRemoteCache(beforeTs) };
+  }
+
   private requireLocal(serverName: string): void {
     if (serverName !== this.serverName) throw new MatrixError(400, "M_INVALID_PARAM", "Can only delete local media");
   }

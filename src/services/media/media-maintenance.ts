@@ -1,7 +1,9 @@
 /**
  * The media repository's periodic job: forgets asynchronous-upload URIs that expired unused and, when
  * `media.local_retention_days` is set, deletes local media nobody has downloaded for that long
- * (avatars and quarantined media are kept, as Synapse's media retention keeps them).
+ * (avatars and quarantined media are kept, as Synapse's media retention keeps them); drops cached
+ * remote media not accessed for `media.remote_media_retention_days` (its origin still has it: a
+ * later request fetches it again).
  */
 import type { Logger } from "../../logger.js";
 import type { MediaStore } from "../../storage/media-store.js";
@@ -15,6 +17,8 @@ const BATCH = 500;
 export interface MaintenanceResult {
   expiredPending: number;
   deleted: number;
+  /** Cached remote media removed. */
+  remoteDeleted: number;
 }
 
 export class MediaMaintenance {
@@ -26,7 +30,7 @@ export class MediaMaintenance {
     private readonly store: MediaStore,
     private readonly clock: Clock,
     private readonly log: Logger,
-    private readonly options: { serverName: string; retentionDays: number | undefined },
+    private readonly options: { serverName: string; retentionDays: number | undefined; remoteRetentionDays?: number | undefined },
   ) {}
 
   /** Runs the job every hour from now on. */
@@ -64,7 +68,9 @@ export class MediaMaintenance {
         if (gone.length === 0) break;
       }
     }
-    if (expiredPending > 0 || deleted > 0) this.log.info({ expiredPending, deleted }, "media maintenance");
-    return { expiredPending, deleted };
+    const remoteDays = this.options.remoteRetentionDays;
+    const remoteDeleted = remoteDays === undefined ? 0 : await this.media.purgeRemoteCache(now - remoteDays * DAY_MS);
+    if (expiredPending > 0 || deleted > 0 || remoteDeleted > 0) this.log.info({ expiredPending, deleted, remoteDeleted }, "media maintenance");
+    return { expiredPending, deleted, remoteDeleted };
   }
 }

@@ -25,6 +25,8 @@ export const MAX_DOWNLOAD_WAIT_MS = 60_000;
 const RECHECK_MS = 5_000;
 /** Downloads update last_access_ts at most this often per media: retention counts in days. */
 const ACCESS_RESOLUTION_MS = 10 * 60_000;
+/** Cached remote media deleted per round of a purge. */
+const PURGE_BATCH = 500;
 
 export interface ResolveOptions {
   /** How long to wait for an asynchronous upload that has not landed yet (`timeout_ms`). */
@@ -68,7 +70,7 @@ export class MediaService {
     const timeoutMs = Math.min(options.timeoutMs ?? DEFAULT_DOWNLOAD_WAIT_MS, MAX_DOWNLOAD_WAIT_MS);
     if (serverName !== this.options.serverName) {
       if (options.allowRemote === false) throw new MatrixError(404, "M_NOT_FOUND", "Remote media not requested");
-      return this.remote.fetch(serverName, mediaId, { timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
+      return this.resolveRemote(serverName, mediaId, timeoutMs, options);
     }
     const deadline = this.clock.now() + timeoutMs;
     for (;;) {
@@ -82,7 +84,7 @@ export class MediaService {
         }
         if (!row.pending) {
           if (now - row.lastAccessTs >= ACCESS_RESOLUTION_MS) await this.store.touch(serverName, mediaId, now);
-          return toInfo(row);
+          return mediaInfoOf(row);
         }
         if (row.unusedExpiresTs !== null && row.unusedExpiresTs <= now) throw new MatrixError(404, "M_NOT_FOUND", "Unknown media");
         const remaining = deadline - now;
@@ -92,6 +94,28 @@ export class MediaService {
         subscription.cancel();
       }
     }
+  }
+
+  /**
+   * Remote media: from the cache when it is there (an access, for the remote retention), else fetched
+   * from its server into the cache. Frozen for the deprecated endpoints as local media is.
+   */
+  private async resolveRemote(serverName: string, mediaId: string, timeoutMs: number, options: ResolveOptions): Promise<MediaInfo> {
+    const row = await this.store.get(serverName, mediaId);
+    if (row?.quarantined) throw new MatrixError(404, "M_NOT_FOUND", "Unknown media");
+    let media: MediaInfo;
+    let authRequired: boolean;
+    if (row && !row.pending) {
+      const now = this.clock.now();
+      if (now - row.lastAccessTs >= ACCESS_RESOLUTION_MS) await this.store.touch(serverName, mediaId, now);
+      media = mediaInfoOf(row);
+      authRequired = row.authRequired;
+    } else {
+      media = await this.remote.fetch(serverName, mediaId, { timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
+      authRequired = (await this.store.get(serverName, mediaId))?.authRequired ?? false;
+    }
+    if (options.legacy && authRequired) throw new MatrixError(404, "M_NOT_FOUND", "This media is only served at /_matrix/client/v1/media/download");
+    return media;
   }
 
   /** The bytes of resolved media, all or one range (inclusive), as a stream from the storage. */
@@ -135,6 +159,25 @@ export class MediaService {
     return deleted;
   }
 
+  /**
+   * Deletes cached remote media last accessed before `beforeTs` (with its files and thumbnails);
+   * returns how many. The retention job and Synapse's purge_media_cache admin API use it.
+   */
+  async purgeRemoteCache(beforeTs: number): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const batch = await this.store.remoteLastAccessedBefore(this.options.serverName, beforeTs, PURGE_BATCH);
+      if (batch.length === 0) return deleted;
+      let gone = 0;
+      const byServer = new Map<string, string[]>();
+      for (const media of batch) byServer.set(media.serverName, [...(byServer.get(media.serverName) ?? []), media.mediaId]);
+      for (const [serverName, mediaIds] of byServer) gone += (await this.deleteMedia(serverName, mediaIds)).length;
+      deleted += gone;
+      // Rows another process deleted meanwhile: do not loop on them.
+      if (gone === 0) return deleted;
+    }
+  }
+
   /** Removes the blob when no row names it any more (also after an upload that was refused late). */
   async removeIfUnnamed(sha256: string): Promise<void> {
     await this.locks.run(sha256, async () => {
@@ -143,7 +186,8 @@ export class MediaService {
   }
 }
 
-function toInfo(row: MediaRecord): MediaInfo {
+/** What a (non-pending) row serves. */
+export function mediaInfoOf(row: MediaRecord): MediaInfo {
   return {
     serverName: row.serverName,
     mediaId: row.mediaId,

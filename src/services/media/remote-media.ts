@@ -1,8 +1,7 @@
 /**
- * Media of other servers. Federation does not exist yet, so no remote media can be fetched: every
- * remote mxc:// URI answers 404 M_NOT_FOUND. Once `/_matrix/federation/v1/media/download` can be
- * called, an implementation of this interface fetches the media into the local cache (the same table
- * and storage, with the remote server name) and returns it.
+ * Media of other servers, as the media service asks for it when its cache does not hold it:
+ * remote-media-fetcher.ts fetches it over federation into the cache (the same table and storage, under
+ * the origin's server name). `noRemoteMedia` stands in where federation is not wanted (tests).
  */
 import { MatrixError } from "../../errors.js";
 import type { MediaInfo } from "./media-types.js";

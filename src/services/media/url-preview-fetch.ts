@@ -11,7 +11,7 @@ import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
 import { isIP, type LookupFunction } from "node:net";
 import { MatrixError } from "../../errors.js";
-import type { IpRangeFilter } from "./url-preview-ip-ranges.js";
+import type { IpRangeFilter } from "../ip-range-filter.js";
 import { readLimitedBody } from "./url-preview-body.js";
 
 export interface FetchLimits {

@@ -12,7 +12,7 @@ import https from "node:https";
 import { isIP, type LookupFunction } from "node:net";
 import { LRUCache } from "lru-cache";
 import { parseStrictJson } from "../../protocol/strict-json.js";
-import type { IpRangeFilter } from "../media/url-preview-ip-ranges.js";
+import type { IpRangeFilter } from "../ip-range-filter.js";
 
 /** Gateways answer `{"rejected": [...]}`; anything much larger is not a gateway's answer. */
 const MAX_ANSWER_BYTES = 64 * 1024;

@@ -1,9 +1,9 @@
 /**
  * Delivery to HTTP pushers, decoupled from sending messages: nothing happens on the send path beyond
  * the push actions the evaluation hook writes in the event's transaction. After the commit, the
- * notifier's position wakes this sender, which asks which users were notified since the last position
- * it saw and wakes their pushers' loops (pusher-worker.ts); read receipts wake them for a badge
- * update. Positions move in memory and are written in one transaction a second (and on close), so a
+ * notifier's position wakes this sender, which reads, in one query, the notifications of users with
+ * pushers since the last position it saw and hands them to their pushers' loops (pusher-worker.ts);
+ * read receipts wake them for a badge update. Positions move in memory and are written in one transaction a second (and on close), so a
  * busy pusher costs no write per notification; a crash re-sends at most that second, which gateways
  * drop as duplicates by event_id (Push Gateway API). After a restart every pusher resumes from its
  * stored position.
@@ -20,6 +20,8 @@ import type { PushGatewayClient } from "./pusher-gateway.js";
 import { PusherWorker, type PusherSenderOptions, type WorkerContext } from "./pusher-worker.js";
 
 const FLUSH_INTERVAL_MS = 1_000;
+/** Most notifications one scan hands over. */
+const SCAN_LIMIT = 20_000;
 /**
  * Preparations running at once (pusher-gate.ts): one on SQLite, whose queries run on this thread, so
  * that a request waits for at most one between its own steps; several on PostgreSQL, where they mostly
@@ -195,7 +197,14 @@ export class PusherSender {
     }
   }
 
+  /** Hands each pusher its user's new notifications (so that it need not read them itself). */
   private async scanEvents(after: number, upTo: number): Promise<void> {
+    const found = await this.gate.run(() => this.store.notifiedWithPushers(after, upTo, SCAN_LIMIT));
+    if (found) {
+      for (const [userId, pushes] of found) for (const worker of this.byUser.get(userId) ?? []) worker.offer(after, upTo, pushes);
+      return;
+    }
+    // Too many to hand over (a long stretch was scanned at once): the pushers read their own.
     const users = await this.gate.run(() => this.store.usersNotified(after, upTo));
     for (const userId of users) for (const worker of this.byUser.get(userId) ?? []) worker.wake();
   }

@@ -1,16 +1,19 @@
 /**
  * One HTTP pusher's delivery loop. Its queue is its user's push actions after its position (schema/
  * pushers.ts); it sends them one at a time, in order, and moves its position past each one delivered,
- * already read when its turn came, or gone (redacted). A failure stops the loop and retries after a
- * capped exponential backoff with jitter; a pusher failing for longer than `giveUpAfterMs` drops what
- * is waiting (as Synapse, so that a gateway fixed after days does not deliver a flood of stale
- * notifications) and keeps retrying new ones. A gateway that rejects the pushkey removes the pusher.
- * Each pusher has its own loop, so a slow or dead gateway delays only its own pushers.
+ * already read when its turn came, or gone (redacted). The sender hands it the notifications it found
+ * for its user after each event (`offer`), so a pusher that keeps up reads nothing itself; one that
+ * fell behind (a gap between its position and what it was handed) reads its queue from the database.
+ * A failure stops the loop and retries after a capped exponential backoff with jitter; a pusher
+ * failing for longer than `giveUpAfterMs` drops what is waiting (as Synapse, so that a gateway fixed
+ * after days does not deliver a flood of stale notifications) and keeps retrying new ones. A gateway
+ * that rejects the pushkey removes the pusher. Each pusher has its own loop, so a slow or dead gateway
+ * delays only its own pushers.
  */
 import type { Logger } from "../../logger.js";
 import type { PendingPush, PusherRecord, PusherStore } from "../../storage/pusher-store.js";
 import type { Clock } from "../clock.js";
-import type { BadgeCounter, UnreadState } from "./pusher-badge.js";
+import { UnreadTracker, type BadgeCounter } from "./pusher-badge.js";
 import type { EventFactsReader } from "./pusher-event-facts.js";
 import type { PushGate } from "./pusher-gate.js";
 import type { PushGatewayClient } from "./pusher-gateway.js";
@@ -18,10 +21,9 @@ import { badgeNotification, eventNotification, type NotifyBody } from "./pusher-
 
 /** Notifications read per query. */
 const BATCH = 50;
-/**
- * How long one reading of the user's read positions and badge serves the notifications of a batch
- * (badges count everything unread when the push is made, not up to its event, as Synapse's).
- */
+/** Notifications handed to a busy pusher kept in memory; past that it reads them from the database. */
+const MAX_OFFERED = 500;
+/** How long one reading of the user's unread state serves (pusher-badge.ts). */
 const UNREAD_REUSE_MS = 1_000;
 
 export interface PusherSenderOptions {
@@ -48,8 +50,15 @@ export interface WorkerContext {
 
 type Outcome = "sent" | "skipped" | "retry" | "gone";
 
+/** The user's notifications in (from, upTo], as the sender found them. */
+interface Offered {
+  from: number;
+  upTo: number;
+  pushes: PendingPush[];
+}
+
 export class PusherWorker {
-  /** Stream position of the last notification dealt with; persisted by the sender's flush. */
+  /** Stream position up to which everything was dealt with; persisted by the sender's flush. */
   position: number;
   private lastSuccessTs: number | null = null;
   private dirty = false;
@@ -59,9 +68,10 @@ export class PusherWorker {
   private running = false;
   private again = false;
   private stopped = false;
+  private offered: Offered | undefined;
   private badgeWanted = false;
   private lastBadge: number | undefined;
-  private unread: { state: UnreadState; upTo: number; at: number } | undefined;
+  private readonly unread: UnreadTracker;
 
   constructor(
     public record: PusherRecord,
@@ -69,6 +79,7 @@ export class PusherWorker {
   ) {
     this.position = record.lastStreamOrdering;
     this.failingSince = record.failingSinceTs;
+    this.unread = new UnreadTracker(context.badges, record.userId, context.clock, UNREAD_REUSE_MS);
   }
 
   /** New notifications may be waiting. */
@@ -92,6 +103,19 @@ export class PusherWorker {
           this.wake();
         }
       });
+  }
+
+  /** The user's notifications in (from, upTo]; kept while they follow on from what was offered before. */
+  offer(from: number, upTo: number, pushes: readonly PendingPush[]): void {
+    const offered = this.offered;
+    if (offered && offered.upTo === from && offered.pushes.length + pushes.length <= MAX_OFFERED) {
+      offered.upTo = upTo;
+      offered.pushes.push(...pushes);
+    } else {
+      // Not contiguous or too many: the loop reads from the database from its position.
+      this.offered = pushes.length <= MAX_OFFERED ? { from, upTo, pushes: [...pushes] } : undefined;
+    }
+    this.wake();
   }
 
   /** The user read something: their badge may have changed. */
@@ -130,19 +154,32 @@ export class PusherWorker {
     for (;;) {
       this.again = false;
       if (this.stopped) return;
-      const upTo = this.context.position();
-      const batch = await this.context.gate.run(() => this.context.store.pending(this.record.userId, this.position, upTo, BATCH));
-      if (batch.length === 0) {
-        if (this.badgeWanted) await this.sendBadge(upTo);
-        return;
-      }
-      for (const push of batch) {
+      const { pushes, upTo, complete } = await this.next();
+      for (const push of pushes) {
         const outcome = await this.deliver(push, upTo);
         if (outcome === "gone") return;
         if (outcome === "retry") return this.backOff();
         this.advance(push.streamOrdering, outcome === "sent");
       }
+      // Nothing else of the user's up to `upTo`: the position moves there without a write of its own.
+      if (complete) this.advance(upTo, false);
+      if (pushes.length === 0) {
+        if (this.badgeWanted) await this.sendBadge(upTo);
+        if (!this.again) return;
+      }
     }
+  }
+
+  /** What to push next: what was offered when it follows on from the position, else from the database. */
+  private async next(): Promise<{ pushes: PendingPush[]; upTo: number; complete: boolean }> {
+    const offered = this.offered;
+    this.offered = undefined;
+    if (offered && offered.from <= this.position) {
+      return { pushes: offered.pushes.filter((p) => p.streamOrdering > this.position), upTo: Math.max(offered.upTo, this.position), complete: true };
+    }
+    const upTo = this.context.position();
+    const pushes = await this.context.gate.run(() => this.context.store.pending(this.record.userId, this.position, upTo, BATCH));
+    return { pushes, upTo, complete: pushes.length < BATCH };
   }
 
   private async deliver(push: PendingPush, upTo: number): Promise<Outcome> {
@@ -170,8 +207,8 @@ export class PusherWorker {
 
   /** The notification's body and badge, or undefined when there is nothing to push (read, or gone). */
   private async prepare(push: PendingPush, upTo: number): Promise<{ body: NotifyBody; badge: number } | undefined> {
-    const unread = await this.unreadState(upTo);
-    if (push.streamOrdering <= unread.positions.readUpTo(push.roomNid, push.threadId)) return undefined;
+    const badge = await this.unread.onPush(push, upTo);
+    if (badge === undefined) return undefined;
     const facts = await this.context.facts.facts(push.eventNid);
     if (!facts) return undefined;
     const roomName = await this.context.facts.roomNameFor(facts, this.record.userId);
@@ -180,25 +217,17 @@ export class PusherWorker {
       roomName,
       recipient: this.record.userId,
       actions: push.actions,
-      badge: unread.badge,
+      badge,
       includeContent: this.context.options.includeContent,
     });
-    return { body, badge: unread.badge };
-  }
-
-  private async unreadState(upTo: number): Promise<UnreadState> {
-    const now = this.context.clock.now();
-    if (this.unread && this.unread.upTo === upTo && now - this.unread.at < UNREAD_REUSE_MS) return this.unread.state;
-    const state = await this.context.badges.load(this.record.userId, upTo);
-    this.unread = { state, upTo, at: now };
-    return state;
+    return { body, badge };
   }
 
   /** Counts only, when they changed since the last push; a failure waits for the next notification. */
   private async sendBadge(upTo: number): Promise<void> {
     this.badgeWanted = false;
     const started = await this.context.gate.run(async () => {
-      const { badge } = await this.context.badges.load(this.record.userId, upTo);
+      const badge = await this.unread.current(upTo);
       return badge === this.lastBadge ? undefined : { badge, outcome: this.post(badgeNotification(this.record, badge)) };
     });
     if (started && (await started.outcome) === "sent") this.lastBadge = started.badge;
@@ -229,9 +258,9 @@ export class PusherWorker {
   }
 
   private advance(streamOrdering: number, sent: boolean): void {
+    if (sent) this.lastSuccessTs = this.context.clock.now();
     if (streamOrdering <= this.position) return;
     this.position = streamOrdering;
-    if (sent) this.lastSuccessTs = this.context.clock.now();
     this.dirty = true;
   }
 

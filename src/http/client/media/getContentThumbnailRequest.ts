@@ -34,13 +34,18 @@ export function thumbnailRequest(request: RouteRequest<unknown>, legacy: boolean
 
 const EXTENSIONS: Readonly<Record<string, string>> = { "image/jpeg": "jpg", "image/png": "png", "image/apng": "png", "image/gif": "gif", "image/webp": "webp" };
 
+/** The file name a thumbnail of `contentType` (lower case, no parameters) is served under. */
+export function thumbnailFileName(contentType: string): string {
+  return `thumbnail.${EXTENSIONS[contentType] ?? "bin"}`;
+}
+
 /** The 200 answer carrying a thumbnail (or the original standing in for one). */
 export function thumbnailResponse(body: ThumbnailBody, authenticated: boolean): HttpResponse {
   const contentType = body.contentType.split(";", 1)[0]!.trim().toLowerCase();
   const headers: Record<string, string> = {
     ...MEDIA_SECURITY_HEADERS,
     "content-type": contentType,
-    "content-disposition": dispositionHeader("inline", `thumbnail.${EXTENSIONS[contentType] ?? "bin"}`),
+    "content-disposition": dispositionHeader("inline", thumbnailFileName(contentType)),
     "cache-control": mediaCacheControl(authenticated),
   };
   if (body.kind === "bytes") return new HttpResponse(200, body.data, headers);

@@ -1,5 +1,5 @@
 /**
- * The IP ranges URL previews may not connect to. Node's BlockList matches IPv4-mapped IPv6 addresses
+ * The IP ranges outgoing requests (federation, URL previews, push gateways) may not connect to. Node's BlockList matches IPv4-mapped IPv6 addresses
  * (::ffff:10.0.0.1) against IPv4 ranges by itself; NAT64 addresses (64:ff9b::/96), which a DNS64
  * resolver hands out for IPv4-only hosts, are checked as the IPv4 address they carry.
  */
@@ -38,7 +38,7 @@ export class IpRangeFilter {
     this.allowed = toBlockList(allowlist);
   }
 
-  /** Whether a preview may connect to this address: not blocked, or explicitly allowed. */
+  /** Whether a request may connect to this address: not blocked, or explicitly allowed. */
   permits(rawAddress: string): boolean {
     // A scope ID (fe80::1%eth0) is not part of the address.
     const address = rawAddress.split("%")[0]!;
