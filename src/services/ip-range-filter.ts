@@ -3,7 +3,8 @@
  * (::ffff:10.0.0.1) against IPv4 ranges by itself; NAT64 addresses (64:ff9b::/96), which a DNS64
  * resolver hands out for IPv4-only hosts, are checked as the IPv4 address they carry.
  */
-import { BlockList, isIP } from "node:net";
+import { lookup as dnsLookup, type LookupAddress } from "node:dns";
+import { BlockList, isIP, type LookupFunction } from "node:net";
 
 function toBlockList(ranges: readonly string[]): BlockList {
   const list = new BlockList();
@@ -51,4 +52,30 @@ export class IpRangeFilter {
     if (embedded !== undefined) return this.allowed.check(embedded, "ipv4") || !this.blocked.check(embedded, "ipv4");
     return true;
   }
+}
+
+/** Resolves a host name to all of its addresses (node:dns's lookup by default; tests inject their own). */
+export type AddressResolver = (hostname: string, callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
+
+export const systemResolver: AddressResolver = (hostname, callback) => dnsLookup(hostname, { all: true, verbatim: true }, callback);
+
+/**
+ * A `lookup` for node:net/http that answers only with addresses the filter permits (ENOTFOUND when
+ * none is left): the check happens on the addresses the connection is then made to, so a DNS answer
+ * cannot lead a request into a blocked range.
+ */
+export function permittedLookup(filter: IpRangeFilter, resolve: AddressResolver = systemResolver): LookupFunction {
+  return (hostname, options, callback) => {
+    resolve(hostname, (error, addresses) => {
+      const family = { IPv4: 4, IPv6: 6 }[String(options.family)] ?? Number(options.family ?? 0);
+      const usable = error ? [] : addresses.filter((a) => (!family || a.family === family) && filter.permits(a.address));
+      if (usable.length === 0) {
+        const notFound: NodeJS.ErrnoException = error ?? Object.assign(new Error(`no permitted address for ${hostname}`), { code: "ENOTFOUND" });
+        (callback as (error: NodeJS.ErrnoException) => void)(notFound);
+        return;
+      }
+      if (options.all) (callback as (error: null, addresses: LookupAddress[]) => void)(null, usable);
+      else callback(null, usable[0]!.address, usable[0]!.family);
+    });
+  };
 }

@@ -21,6 +21,18 @@ export function serverOf(userId: string): string {
   return userId.slice(userId.indexOf(":") + 1);
 }
 
+/** A per-user request split by the users' servers (one federation request each). */
+function byServer<T>(request: Record<string, T>): Map<string, Record<string, T>> {
+  const out = new Map<string, Record<string, T>>();
+  for (const [userId, value] of Object.entries(request)) {
+    const server = serverOf(userId);
+    let users = out.get(server);
+    if (!users) out.set(server, (users = {}));
+    users[userId] = value;
+  }
+  return out;
+}
+
 function failure(error: unknown): { status: number; message: string } {
   // The remote server's own error text is not passed on (ARCHITECTURE.md: never forward it to clients).
   if (error instanceof FederationError) return { status: error.status === 0 ? 503 : error.status, message: error.status === 0 ? "Not ready for retry" : "Remote server error" };
@@ -42,13 +54,8 @@ export class RemoteKeys {
   /** Device and cross-signing keys of remote users, grouped by server. */
   async query(request: Record<string, readonly string[]>, timeoutMs: number): Promise<RemoteQueryResult> {
     const result: RemoteQueryResult = { device_keys: {}, master_keys: {}, self_signing_keys: {}, failures: {} };
-    const byServer = new Map<string, Record<string, readonly string[]>>();
-    for (const [userId, devices] of Object.entries(request)) {
-      const server = serverOf(userId);
-      byServer.set(server, { ...byServer.get(server), [userId]: devices });
-    }
     await Promise.all(
-      [...byServer].map(async ([server, users]) => {
+      [...byServer(request)].map(async ([server, users]) => {
         try {
           const answer = await this.client.request(server, "POST", "/_matrix/federation/v1/user/keys/query", { body: { device_keys: users as JsonObject[string] } as JsonObject, timeoutMs });
           for (const [userId, devices] of Object.entries(ofServer(answer, "device_keys", server))) {
@@ -68,13 +75,8 @@ export class RemoteKeys {
   async claim(request: Record<string, Record<string, string>>, timeoutMs: number): Promise<{ one_time_keys: Record<string, JsonObject>; failures: Record<string, unknown> }> {
     const oneTimeKeys: Record<string, JsonObject> = {};
     const failures: Record<string, unknown> = {};
-    const byServer = new Map<string, Record<string, Record<string, string>>>();
-    for (const [userId, devices] of Object.entries(request)) {
-      const server = serverOf(userId);
-      byServer.set(server, { ...byServer.get(server), [userId]: devices });
-    }
     await Promise.all(
-      [...byServer].map(async ([server, users]) => {
+      [...byServer(request)].map(async ([server, users]) => {
         try {
           const answer = await this.client.request(server, "POST", "/_matrix/federation/v1/user/keys/claim", { body: { one_time_keys: users }, timeoutMs });
           Object.assign(oneTimeKeys, ofServer(answer, "one_time_keys", server));

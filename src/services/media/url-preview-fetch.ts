@@ -6,12 +6,11 @@
  * is checked again once connected. Redirects are followed by hand, each hop checked the same way;
  * the whole fetch has one deadline and bodies a size limit.
  */
-import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
 import { isIP, type LookupFunction } from "node:net";
 import { MatrixError } from "../../errors.js";
-import type { IpRangeFilter } from "../ip-range-filter.js";
+import { permittedLookup, systemResolver, type AddressResolver, type IpRangeFilter } from "../ip-range-filter.js";
 import { readLimitedBody } from "./url-preview-body.js";
 
 export interface FetchLimits {
@@ -30,10 +29,6 @@ export interface FetchedResource {
   readonly body: Buffer;
 }
 
-type Resolver = (hostname: string, callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
-
-const systemResolver: Resolver = (hostname, callback) => dnsLookup(hostname, { all: true, verbatim: true }, callback);
-
 const USER_AGENT = "Tessera (bot; Matrix URL preview)";
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
@@ -45,11 +40,16 @@ const fetchFailure = (message: string): MatrixError => new MatrixError(502, "M_U
 class BlockedConnection extends Error {}
 
 export class PreviewFetcher {
+  /** Connections go only to addresses the filter permits. */
+  private readonly lookup: LookupFunction;
+
   constructor(
     private readonly filter: IpRangeFilter,
     private readonly limits: FetchLimits,
-    private readonly resolve: Resolver = systemResolver,
-  ) {}
+    resolve: AddressResolver = systemResolver,
+  ) {
+    this.lookup = permittedLookup(filter, resolve);
+  }
 
   /** GETs a URL (http or https only), following redirects; throws MatrixErrors. */
   async fetch(rawUrl: string, accept: string): Promise<FetchedResource> {
@@ -105,20 +105,6 @@ export class PreviewFetcher {
     });
   }
 
-  /** node:net's lookup, answering only with permitted addresses (ENOTFOUND when there are none). */
-  private readonly lookup: LookupFunction = (hostname, options, callback) => {
-    this.resolve(hostname, (error, addresses) => {
-      const family = { IPv4: 4, IPv6: 6 }[String(options.family)] ?? Number(options.family ?? 0);
-      const usable = error ? [] : addresses.filter((a) => (!family || a.family === family) && this.filter.permits(a.address));
-      if (usable.length === 0) {
-        const notFound: NodeJS.ErrnoException = error ?? Object.assign(new Error(`no permitted address for ${hostname}`), { code: "ENOTFOUND" });
-        (callback as (error: NodeJS.ErrnoException) => void)(notFound);
-        return;
-      }
-      if (options.all) (callback as (error: null, addresses: LookupAddress[]) => void)(null, usable);
-      else callback(null, usable[0]!.address, usable[0]!.family);
-    });
-  };
 }
 
 /** A URL of scheme http or https, or 400 (for the client's URL; a redirect elsewhere is a 502). */

@@ -6,13 +6,12 @@
  * server's own networks are out of reach unless allowed: the address is checked where the connection
  * is made (our own `lookup`, an IP literal before connecting, the socket's peer once connected).
  */
-import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
 import { isIP, type LookupFunction } from "node:net";
 import { LRUCache } from "lru-cache";
 import { parseStrictJson } from "../../protocol/strict-json.js";
-import type { IpRangeFilter } from "../ip-range-filter.js";
+import { permittedLookup, type IpRangeFilter } from "../ip-range-filter.js";
 
 /** Gateways answer `{"rejected": [...]}`; anything much larger is not a gateway's answer. */
 const MAX_ANSWER_BYTES = 64 * 1024;
@@ -30,10 +29,15 @@ export class PushGatewayClient {
   /** Each gateway URL parsed and its IP literal (if any) checked once, not per notification. */
   private readonly targets = new LRUCache<string, { url: URL; blocked: string | undefined }>({ max: 1_000 });
 
+  /** Connections go only to addresses the filter permits. */
+  private readonly lookup: LookupFunction;
+
   constructor(
     private readonly filter: IpRangeFilter,
     private readonly options: GatewayOptions,
-  ) {}
+  ) {
+    this.lookup = permittedLookup(filter);
+  }
 
   /** Posts one notification; returns the pushkeys the gateway rejected. */
   async notify(url: string, body: unknown): Promise<string[]> {
@@ -107,20 +111,6 @@ export class PushGatewayClient {
     });
   }
 
-  /** node:net's lookup, answering only with permitted addresses. */
-  private readonly lookup: LookupFunction = (hostname, options, callback) => {
-    dnsLookup(hostname, { all: true, verbatim: true }, (error, addresses: LookupAddress[]) => {
-      const family = { IPv4: 4, IPv6: 6 }[String(options.family)] ?? Number(options.family ?? 0);
-      const usable = error ? [] : addresses.filter((a) => (!family || a.family === family) && this.filter.permits(a.address));
-      if (usable.length === 0) {
-        const notFound: NodeJS.ErrnoException = error ?? Object.assign(new Error(`no permitted address for ${hostname}`), { code: "ENOTFOUND" });
-        (callback as (error: NodeJS.ErrnoException) => void)(notFound);
-        return;
-      }
-      if (options.all) (callback as (error: null, addresses: LookupAddress[]) => void)(null, usable);
-      else callback(null, usable[0]!.address, usable[0]!.family);
-    });
-  };
 }
 
 async function readAnswer(response: IncomingMessage): Promise<Buffer> {
