@@ -81,6 +81,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       app.route({
         method: route.method,
         url: path,
+        ...(route.maxBodyBytes !== undefined ? { bodyLimit: Math.max(route.maxBodyBytes, deps.config.limits.max_request_body_bytes) } : {}),
         handler: (request, reply) => runRoute(route, request, reply, deps),
       });
     }

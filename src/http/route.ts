@@ -60,6 +60,8 @@ export interface Route<Body = unknown> {
    * no `body` schema; an answer sent before the body was read closes the connection.
    */
   readonly streamBody?: boolean;
+  /** A larger body limit than `limits.max_request_body_bytes`, for requests that need one (federation transactions). */
+  readonly maxBodyBytes?: number;
   handle(request: RouteRequest<Body>): Promise<unknown> | unknown;
 }
 

@@ -84,6 +84,9 @@ describe("federation: to-device messages between servers (m.direct_to_device), t
     assert.deepEqual(after.body.to_device.events, [], "a sender of another server is refused; the rest of the transaction goes on");
 
     await assert.rejects(client.request(two.serverName, "PUT", "/_matrix/federation/v1/send/other-origin", { body: { ...txn, origin: "elsewhere.example" } }), (e: { status: number }) => e.status === 403);
+    // A transaction larger than the client API's body limit (1 MiB) is accepted.
+    const big = Array.from({ length: 30 }, (_, i) => ({ edu_type: "m.unknown", content: { filler: "x".repeat(60_000), i } }));
+    assert.deepEqual(await client.request(two.serverName, "PUT", "/_matrix/federation/v1/send/big", { body: { ...txn, edus: big } }), { pdus: {} });
     const tooMany = Array.from({ length: 101 }, () => ({ edu_type: "m.typing", content: {} }));
     await assert.rejects(client.request(two.serverName, "PUT", "/_matrix/federation/v1/send/too-many", { body: { ...txn, edus: tooMany } }), (e: { status: number }) => e.status === 400);
   });
