@@ -6,7 +6,7 @@
 import type { PushAction } from "../protocol/push/types.js";
 import type { Db, Executor } from "./db.js";
 import { READ_RECEIPT_TYPES } from "./push-action-store.js";
-import { placeholderList, Statement } from "./statement.js";
+import { placeholderList, Statement, StatementsByCount } from "./statement.js";
 
 export interface PusherRecord {
   id: number;
@@ -46,16 +46,12 @@ const pendingActions = new Statement<{ event_nid: number; room_nid: number; thre
    WHERE e.stream_ordering > ? AND e.stream_ordering <= ? AND a.notify = 1
    ORDER BY e.stream_ordering LIMIT ?`,
 );
-const notifiedWithPushers = new Statement<{ user_id: string; event_nid: number; room_nid: number; thread_id: string; stream_ordering: number; actions: string }>(
-  `SELECT a.user_id, a.event_nid, a.room_nid, a.thread_id, a.stream_ordering, a.actions
+const USERS_PER_SCAN = 200;
+const notifiedAmong = new StatementsByCount<{ user_id: string; event_nid: number; room_nid: number; thread_id: string; stream_ordering: number; actions: string }>(
+  (n) => `SELECT a.user_id, a.event_nid, a.room_nid, a.thread_id, a.stream_ordering, a.actions
    FROM events e JOIN event_push_actions a ON a.event_nid = e.event_nid
-   WHERE e.stream_ordering > ? AND e.stream_ordering <= ? AND a.notify = 1
-     AND a.user_id IN (SELECT user_id FROM pushers WHERE kind = 'http')
+   WHERE e.stream_ordering > ? AND e.stream_ordering <= ? AND a.notify = 1 AND a.user_id IN (${placeholderList(n)})
    ORDER BY e.stream_ordering LIMIT ?`,
-);
-const usersNotified = new Statement<{ user_id: string }>(
-  `SELECT DISTINCT a.user_id FROM events e JOIN event_push_actions a ON a.event_nid = e.event_nid
-   WHERE e.stream_ordering > ? AND e.stream_ordering <= ? AND a.notify = 1`,
 );
 const usersWhoRead = new Statement<{ user_id: string }>(
   `SELECT DISTINCT user_id FROM receipts
@@ -206,25 +202,22 @@ export class PusherStore {
     }));
   }
 
-  /**
-   * The notifications with stream positions in (after, upTo] of users with HTTP pushers, by user, oldest
-   * first; undefined when there are more than `limit`.
-   */
-  async notifiedWithPushers(after: number, upTo: number, limit: number): Promise<Map<string, PendingPush[]> | undefined> {
-    const rows = await notifiedWithPushers.all(this.db.dialect, this.db.kysely, [after, upTo, limit + 1]);
-    if (rows.length > limit) return undefined;
+  /** The notifications of these users with stream positions in (after, upTo], by user, oldest first; undefined past `limit`. */
+  async notifiedAmong(userIds: readonly string[], after: number, upTo: number, limit: number): Promise<Map<string, PendingPush[]> | undefined> {
     const out = new Map<string, PendingPush[]>();
-    for (const r of rows) {
-      let list = out.get(r.user_id);
-      if (!list) out.set(r.user_id, (list = []));
-      list.push({ eventNid: Number(r.event_nid), roomNid: Number(r.room_nid), threadId: r.thread_id, streamOrdering: Number(r.stream_ordering), actions: JSON.parse(r.actions) as PushAction[] });
+    let total = 0;
+    for (let i = 0; i < userIds.length; i += USERS_PER_SCAN) {
+      const chunk = userIds.slice(i, i + USERS_PER_SCAN);
+      const rows = await notifiedAmong.of(chunk.length).all(this.db.dialect, this.db.kysely, [after, upTo, ...chunk, limit - total + 1]);
+      total += rows.length;
+      if (total > limit) return undefined;
+      for (const r of rows) {
+        let list = out.get(r.user_id);
+        if (!list) out.set(r.user_id, (list = []));
+        list.push({ eventNid: Number(r.event_nid), roomNid: Number(r.room_nid), threadId: r.thread_id, streamOrdering: Number(r.stream_ordering), actions: JSON.parse(r.actions) as PushAction[] });
+      }
     }
     return out;
-  }
-
-  /** Users notified of an event with a stream position in (after, upTo]. */
-  async usersNotified(after: number, upTo: number): Promise<string[]> {
-    return (await usersNotified.all(this.db.dialect, this.db.kysely, [after, upTo])).map((r) => r.user_id);
   }
 
   /** Users whose read receipts moved within (after, upTo] of the receipts stream. */

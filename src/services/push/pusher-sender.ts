@@ -27,7 +27,7 @@ const SCAN_LIMIT = 20_000;
  * that a request waits for at most one between its own steps; several on PostgreSQL, where they mostly
  * wait for the database's answers.
  */
-const GATE_LIMIT = { sqlite: 1, postgres: 8 } as const;
+const GATE_LIMIT = { sqlite: 1, postgres: 2 } as const;
 
 /** Scans one stream for users whose pushers have something to do, one scan at a time. */
 class StreamScan {
@@ -51,18 +51,23 @@ class StreamScan {
   poke(): void {
     if (this.running) return; // the running scan loops until it has reached the current position
     this.running = true;
-    void this.loop().finally(() => (this.running = false));
+    void this.loop();
   }
 
   private async loop(): Promise<void> {
-    while (this.current() > this.seen) {
-      const upTo = this.current();
-      try {
-        await this.scan(this.seen, upTo);
-      } catch (error) {
-        this.log.warn({ error: (error as Error).message }, "push scan failed");
+    try {
+      while (this.current() > this.seen) {
+        const upTo = this.current();
+        try {
+          await this.scan(this.seen, upTo);
+        } catch (error) {
+          this.log.warn({ error: (error as Error).message }, "push scan failed");
+        }
+        this.seen = upTo;
       }
-      this.seen = upTo;
+    } finally {
+      // In the same turn as the last check, so that no poke falls between the two.
+      this.running = false;
     }
   }
 }
@@ -74,6 +79,7 @@ export class PusherSender {
   private readonly context: WorkerContext;
   private flushTimer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
+  private started = false;
   private reloads: Promise<void> = Promise.resolve();
   private flushing: Promise<void> = Promise.resolve();
 
@@ -105,6 +111,7 @@ export class PusherSender {
 
   /** Loads every HTTP pusher and resumes those with notifications waiting. */
   async start(): Promise<void> {
+    this.started = true;
     for (const record of await this.store.allOfKind("http")) this.add(record);
     const events = new StreamScan(this.notifier.position("events"), () => this.notifier.position("events"), (after, upTo) => this.scanEvents(after, upTo), this.log);
     const receipts = new StreamScan(this.notifier.position("receipts"), () => this.notifier.position("receipts"), (after, upTo) => this.scanReceipts(after, upTo), this.log);
@@ -130,6 +137,7 @@ export class PusherSender {
 
   /** The users' pushers changed (set, deleted): follow the database. */
   reload(userIds: readonly string[]): void {
+    if (!this.started) return; // delivery is off in this process (push.enabled)
     this.reloads = this.reloads.then(async () => {
       for (const userId of userIds) {
         try {
@@ -197,16 +205,32 @@ export class PusherSender {
     }
   }
 
-  /** Hands each pusher its user's new notifications (so that it need not read them itself). */
+  /**
+   * Hands each idle pusher its user's new notifications, so that it need not read them itself. A busy
+   * pusher (sending, or waiting on a slow gateway) is only told how far it must look: it reads its
+   * queue from the database once it is free, so that a slow gateway costs no query per message sent.
+   */
   private async scanEvents(after: number, upTo: number): Promise<void> {
-    const found = await this.gate.run(() => this.store.notifiedWithPushers(after, upTo, SCAN_LIMIT));
-    if (found) {
-      for (const [userId, pushes] of found) for (const worker of this.byUser.get(userId) ?? []) worker.offer(after, upTo, pushes);
-      return;
+    const idle = new Map<string, PusherWorker[]>();
+    for (const [userId, workers] of this.byUser) {
+      for (const worker of workers) {
+        if (!worker.idle) worker.missed(upTo);
+        else {
+          const list = idle.get(userId);
+          if (list) list.push(worker);
+          else idle.set(userId, [worker]);
+        }
+      }
     }
-    // Too many to hand over (a long stretch was scanned at once): the pushers read their own.
-    const users = await this.gate.run(() => this.store.usersNotified(after, upTo));
-    for (const userId of users) for (const worker of this.byUser.get(userId) ?? []) worker.wake();
+    if (idle.size === 0) return;
+    const found = await this.gate.run(() => this.store.notifiedAmong([...idle.keys()], after, upTo, SCAN_LIMIT));
+    for (const [userId, workers] of idle) {
+      const pushes = found?.get(userId);
+      // Too many to hand over (a long stretch scanned at once): the pusher reads its own.
+      if (!found) for (const worker of workers) worker.wake();
+      else if (pushes) for (const worker of workers) worker.offer(after, upTo, pushes);
+      else for (const worker of workers) worker.nothingUpTo(after, upTo);
+    }
   }
 
   private async scanReceipts(after: number, upTo: number): Promise<void> {

@@ -25,6 +25,8 @@ const BATCH = 50;
 const MAX_OFFERED = 500;
 /** How long one reading of the user's unread state serves (pusher-badge.ts). */
 const UNREAD_REUSE_MS = 1_000;
+/** How soon a pusher that went idle looks again at what was found while it was busy. */
+const RECHECK_MS = 100;
 
 export interface PusherSenderOptions {
   includeContent: boolean;
@@ -69,6 +71,9 @@ export class PusherWorker {
   private again = false;
   private stopped = false;
   private offered: Offered | undefined;
+  /** The furthest position scanned while this pusher was busy (it was handed nothing up to there). */
+  private missedUpTo = 0;
+  private recheckTimer: NodeJS.Timeout | undefined;
   private badgeWanted = false;
   private lastBadge: number | undefined;
   private readonly unread: UnreadTracker;
@@ -82,6 +87,11 @@ export class PusherWorker {
     this.unread = new UnreadTracker(context.badges, record.userId, context.clock, UNREAD_REUSE_MS);
   }
 
+  /** Neither sending nor waiting to retry: what the sender finds for its user is handed to it. */
+  get idle(): boolean {
+    return !this.running && this.retryTimer === undefined && !this.stopped;
+  }
+
   /** New notifications may be waiting. */
   wake(): void {
     if (this.stopped) return;
@@ -90,6 +100,8 @@ export class PusherWorker {
       return;
     }
     if (this.retryTimer) return; // backing off: the timer resumes it
+    clearTimeout(this.recheckTimer); // this run looks again (and re-arms it if it must)
+    this.recheckTimer = undefined;
     this.running = true;
     void this.run()
       .catch((error: unknown) => {
@@ -118,6 +130,19 @@ export class PusherWorker {
     this.wake();
   }
 
+  /** The sender scanned up to `upTo` while this pusher was busy: it reads from the database once free. */
+  missed(upTo: number): void {
+    if (upTo > this.missedUpTo) this.missedUpTo = upTo;
+  }
+
+  /**
+   * Nothing of the user's in (from, upTo]: an idle pusher that had dealt with everything up to `from`
+   * has now up to `upTo` (in memory only: after a restart it would find nothing there either).
+   */
+  nothingUpTo(from: number, upTo: number): void {
+    if (this.idle && this.offered === undefined && this.position >= from && this.position < upTo) this.position = upTo;
+  }
+
   /** The user read something: their badge may have changed. */
   wantBadge(): void {
     this.badgeWanted = true;
@@ -140,6 +165,7 @@ export class PusherWorker {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.recheckTimer);
     this.retryTimer = undefined;
   }
 
@@ -161,11 +187,16 @@ export class PusherWorker {
         if (outcome === "retry") return this.backOff();
         this.advance(push.streamOrdering, outcome === "sent");
       }
-      // Nothing else of the user's up to `upTo`: the position moves there without a write of its own.
-      if (complete) this.advance(upTo, false);
+      // Nothing else of the user's up to `upTo`. Kept in memory only: after a restart the pusher would
+      // find nothing there either, so moving past it costs no write.
+      if (complete && upTo > this.position) this.position = upTo;
       if (pushes.length === 0) {
         if (this.badgeWanted) await this.sendBadge(upTo);
-        if (!this.again) return;
+        if (this.again) continue;
+        // Scans skipped this pusher while it read: look again shortly (a timer, not at once, so that a
+        // busy stream of events cannot keep it reading).
+        if (this.missedUpTo > upTo) this.recheckSoon();
+        return;
       }
     }
   }
@@ -262,6 +293,15 @@ export class PusherWorker {
     if (streamOrdering <= this.position) return;
     this.position = streamOrdering;
     this.dirty = true;
+  }
+
+  private recheckSoon(): void {
+    if (this.recheckTimer) return;
+    this.recheckTimer = setTimeout(() => {
+      this.recheckTimer = undefined;
+      this.wake();
+    }, RECHECK_MS);
+    this.recheckTimer.unref();
   }
 
   private backOff(): void {
