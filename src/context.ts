@@ -131,6 +131,7 @@ import { FederationSender } from "./services/federation/federation-sender.js";
 import { TransactionReceiver } from "./services/federation/transaction-receiver.js";
 import { FederationOutboxStore } from "./storage/federation-outbox-store.js";
 import { wireFederationRooms } from "./services/federation/room-join-wiring.js";
+import { FederatedRoomStore } from "./storage/federated-room-store.js";
 import { TESSERA_VERSION } from "./version.js";
 import { RemoteKeys } from "./services/e2ee/remote-keys.js";
 import { DeviceListAnnouncer } from "./services/e2ee/device-list-announcer.js";
@@ -512,6 +513,18 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
     log: subsystemLogger(log, "federation-rooms"),
     serverName: config.server_name,
   });
+  // Typing across servers: ours to the servers with members in the room, theirs shown to our users.
+  const roomServers = new FederatedRoomStore(stores.events, stores.states);
+  typing.setAnnouncer(async (roomId, userId, isTyping) => {
+    const room = await stores.rooms.get(roomId);
+    if (!room) return;
+    const servers = await roomServers.joinedServers(db.kysely, room.roomNid, false);
+    if (servers.size === 0) return; // a room of this server only: no transaction at all
+    await db.transaction(async (tx) => {
+      for (const server of servers) await federationSender.queueEdu(tx, server, { edu_type: "m.typing", content: { room_id: roomId, user_id: userId, typing: isTyping } });
+    });
+  });
+  transactions.addEduHandler("m.typing", (origin, content) => typing.receiveRemote(origin, content));
   await federationSender.start();
 
   // The content repository: files by hash under media.store_path, metadata in the database.

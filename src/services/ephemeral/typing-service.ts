@@ -28,7 +28,15 @@ export interface RoomTypingView {
   readonly changedAt: number;
 }
 
+/** Tells the other servers in a room that a local user started or stopped typing (the m.typing EDU). */
+export type TypingAnnouncer = (roomId: string, userId: string, typing: boolean) => Promise<void>;
+
+/** How long a remote user's typing lasts without a new EDU (the EDU has no timeout; Synapse waits 60 s). */
+const REMOTE_TYPING_TIMEOUT_MS = 60_000;
+
 export class TypingService {
+  private announce: TypingAnnouncer | undefined;
+
   // Rooms stay in the map once their set is empty: a client whose token predates the last change
   // must still learn that nobody types any more. There is at most one entry per room.
   private readonly rooms = new Map<string, RoomTyping>();
@@ -49,6 +57,22 @@ export class TypingService {
     await requireJoined(this.memberships, roomId, userId);
     this.onActivity(userId);
     if (typing) this.start(roomId, userId, Math.min(timeoutMs ?? DEFAULT_TYPING_TIMEOUT_MS, MAX_TYPING_TIMEOUT_MS));
+    else this.stop(roomId, userId);
+    await this.announce?.(roomId, userId, typing);
+  }
+
+  /** Wired by context.ts once federation exists. */
+  setAnnouncer(announce: TypingAnnouncer): void {
+    this.announce = announce;
+  }
+
+  /** An `m.typing` EDU from `origin` about one of its users in a room they are joined to. */
+  async receiveRemote(origin: string, content: Record<string, unknown>): Promise<void> {
+    const { room_id: roomId, user_id: userId, typing } = content;
+    if (typeof roomId !== "string" || typeof userId !== "string" || typeof typing !== "boolean") throw new Error("malformed m.typing");
+    if (userId.slice(userId.indexOf(":") + 1) !== origin) throw new Error("the user is not one of the origin's");
+    await requireJoined(this.memberships, roomId, userId);
+    if (typing) this.start(roomId, userId, REMOTE_TYPING_TIMEOUT_MS);
     else this.stop(roomId, userId);
   }
 
