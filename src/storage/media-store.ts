@@ -59,6 +59,25 @@ function toRecord(row: MediaTable): MediaRecord {
   };
 }
 
+/** The row of media whose content is stored (an upload, or a remote file fetched into the cache). */
+function storedRow(media: { serverName: string; mediaId: string; userId: string | null; authRequired: boolean; now: number } & MediaContent) {
+  return {
+    server_name: media.serverName,
+    media_id: media.mediaId,
+    user_id: media.userId,
+    content_type: media.contentType,
+    upload_name: media.uploadName,
+    size: media.size,
+    sha256: media.sha256,
+    created_ts: media.now,
+    last_access_ts: media.now,
+    quarantined: 0,
+    auth_required: media.authRequired ? 1 : 0,
+    pending: 0,
+    unused_expires_ts: null,
+  };
+}
+
 export class MediaStore {
   constructor(private readonly db: Db) {}
 
@@ -71,21 +90,7 @@ export class MediaStore {
   async insertUploaded(executor: Executor, media: { serverName: string; mediaId: string; userId: string; authRequired: boolean; now: number } & MediaContent): Promise<void> {
     await executor
       .insertInto("media")
-      .values({
-        server_name: media.serverName,
-        media_id: media.mediaId,
-        user_id: media.userId,
-        content_type: media.contentType,
-        upload_name: media.uploadName,
-        size: media.size,
-        sha256: media.sha256,
-        created_ts: media.now,
-        last_access_ts: media.now,
-        quarantined: 0,
-        auth_required: media.authRequired ? 1 : 0,
-        pending: 0,
-        unused_expires_ts: null,
-      })
+      .values(storedRow({ ...media }))
       .execute();
   }
 
@@ -96,21 +101,7 @@ export class MediaStore {
   async insertRemote(executor: Executor, media: { serverName: string; mediaId: string; authRequired: boolean; now: number } & MediaContent): Promise<boolean> {
     const result = await executor
       .insertInto("media")
-      .values({
-        server_name: media.serverName,
-        media_id: media.mediaId,
-        user_id: null,
-        content_type: media.contentType,
-        upload_name: media.uploadName,
-        size: media.size,
-        sha256: media.sha256,
-        created_ts: media.now,
-        last_access_ts: media.now,
-        quarantined: 0,
-        auth_required: media.authRequired ? 1 : 0,
-        pending: 0,
-        unused_expires_ts: null,
-      })
+      .values(storedRow({ ...media, userId: null }))
       .onConflict((oc) => oc.columns(["server_name", "media_id"]).doNothing())
       .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;

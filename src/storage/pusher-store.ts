@@ -3,6 +3,8 @@
  * user's `event_push_actions` rows after the pusher's position, found through the events' stream
  * positions (the unique index on events.stream_ordering), so that push actions need no second index.
  */
+import type { Selectable } from "kysely";
+import type { PushersTable } from "./schema/pushers.js";
 import type { PushAction } from "../protocol/push/types.js";
 import type { Db, Executor } from "./db.js";
 import { READ_RECEIPT_TYPES } from "./push-action-store.js";
@@ -59,24 +61,8 @@ const usersWhoRead = new Statement<{ user_id: string }>(
 );
 const advance = new Statement(`UPDATE pushers SET last_stream_ordering = ?, last_success_ts = COALESCE(?, last_success_ts) WHERE id = ? AND last_stream_ordering < ?`);
 
-type Row = {
-  id: number;
-  user_id: string;
-  kind: string;
-  app_id: string;
-  pushkey: string;
-  pushkey_ts: number;
-  app_display_name: string;
-  device_display_name: string;
-  profile_tag: string | null;
-  lang: string;
-  data: string;
-  device_id: string | null;
-  access_token_id: number | null;
-  last_stream_ordering: number;
-  last_success_ts: number | null;
-  failing_since_ts: number | null;
-};
+/** A pushers row as read (the schema's type, its generated ID resolved). */
+type Row = Selectable<PushersTable>;
 
 const toRecord = (r: Row): PusherRecord => ({
   id: Number(r.id),

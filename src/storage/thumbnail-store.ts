@@ -2,6 +2,7 @@
  * Rows of generated thumbnails. The thumbnail service writes the file first and the row after it, so a
  * row always names a file that was complete when it was written; the row goes before the file on deletion.
  */
+import type { MediaThumbnailsTable } from "./schema/thumbnails.js";
 import type { Executor } from "./db.js";
 
 export interface ThumbnailKey {
@@ -22,20 +23,7 @@ export interface ThumbnailRecord extends ThumbnailKey {
   createdTs: number;
 }
 
-type Row = {
-  server_name: string;
-  media_id: string;
-  width: number;
-  height: number;
-  method: string;
-  animated: number;
-  content_type: string;
-  out_width: number;
-  out_height: number;
-  size: number;
-  file_name: string;
-  created_ts: number;
-};
+type Row = MediaThumbnailsTable;
 
 function toRecord(row: Row): ThumbnailRecord {
   return {
