@@ -55,10 +55,10 @@ export class StateBeforeResolver {
       return { ok: true, state: head.state, snapshot: head.snapshot };
     }
     const stored = await this.events.getByIds(prevs);
-    // An outlier or rejected event has no state of ours after it: it counts as missing.
+    // An outlier has no state of ours after it: it counts as missing. (A rejected event has one: the state before it, which it did not change.)
     const missing = prevs.filter((id) => {
       const prev = stored.get(id);
-      return !prev || prev.outlier || prev.rejectedReason !== null || prev.stateSnapshotNid === null;
+      return !prev || prev.outlier || prev.stateSnapshotNid === null;
     });
     if (missing.length > 0) return { ok: false, missing };
     const sets: Map<StateKey, string>[] = [];

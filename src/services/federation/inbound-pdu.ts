@@ -16,6 +16,7 @@ import type { RoomLinearizer } from "../rooms/room-linearizer.js";
 import type { EventChecker } from "./event-checks.js";
 import { authByAuthEvents, authByState, authEventIdsNeeded, stateIdsNeeded, storedLookup } from "./event-checks-auth.js";
 import type { StateBeforeResolver } from "./inbound-pdu-state.js";
+import { resolveWithFork, stateAfter } from "./fork-resolution.js";
 import { fetchMissingEvents, type MissingEventsSource } from "./inbound-pdu-missing.js";
 import type { RoomHead } from "../rooms/current-state.js";
 import type { Pdu, RoomEvent } from "../../protocol/event.js";
@@ -89,24 +90,42 @@ export class InboundPdus {
     }
     if (!before.ok) return { error: `prev_events unknown to us: ${before.missing.join(", ")}` };
     const current = await this.cache.head(event.room_id);
-    const lookup = await storedLookup(this.events, current.version, [...authEventIdsNeeded(current.version, event), ...stateIdsNeeded(current.version, event, before.state)]);
-    const byAuthEvents = authByAuthEvents(current.version, event, lookup);
-    if (byAuthEvents !== undefined) return { error: byAuthEvents };
-    const byState = authByState(current.version, event, before.state, lookup);
-    if (byState !== undefined) return { error: `${byState} (against the state before it)` };
-    await this.persister.persist({ head: current, pdu, event, stateBefore: before.state, snapshotBefore: before.snapshot });
-    if (before.state !== current.state) forgetForkedHead(this.cache, event.room_id);
+    const authIds = authEventIdsNeeded(current.version, event);
+    const known = await this.events.getByIds(authIds);
+    const unknown = authIds.filter((id) => !known.has(id));
+    // Not knowing an auth event is not a verdict on the event: refuse it now, it may come again.
+    if (unknown.length > 0) return { error: `auth events unknown to us: ${unknown.join(", ")}` };
+    const lookup = await storedLookup(this.events, current.version, [...authIds, ...stateIdsNeeded(current.version, event, before.state)]);
+    const request = { head: current, pdu, event, stateBefore: before.state, snapshotBefore: before.snapshot };
+    // Rejected events are kept (spec: they are part of the graph; their children may be fine) but
+    // change nothing, and are never answered again as if new.
+    const refusal = authByAuthEvents(current.version, event, lookup) ?? withContext(authByState(current.version, event, before.state, lookup), "against the state before it");
+    if (refusal !== undefined) {
+      await this.persister.persist({ ...request, status: { rejected: refusal } });
+      return { error: refusal };
+    }
+    if (before.state === current.state) {
+      await this.persister.persist(request);
+      return {};
+    }
+    // A fork: the event must also pass against the current state, else it is soft-failed (a user
+    // banned on our side cannot get in through an old branch); an accepted one changes the current
+    // state by state resolution.
+    const currentLookup = await storedLookup(this.events, current.version, stateIdsNeeded(current.version, event, current.state));
+    const softFailure = authByState(current.version, event, current.state, currentLookup);
+    if (softFailure !== undefined) {
+      this.log.info({ origin, eventId: event.event_id, reason: softFailure }, "PDU soft-failed against the current state");
+      await this.persister.persist({ ...request, status: { softFailed: true } });
+      return {};
+    }
+    const resolved = await resolveWithFork(this.events, current.version, current.state, stateAfter(before.state, event), event);
+    await this.persister.persist({ ...request, currentState: resolved });
     return {};
   }
 }
 
-/**
- * After an event on a fork (its state before is not our current state) the persister's new head
- * pairs our current state with a snapshot of the fork's state; reloading the head from storage
- * (current state, several extremities, no snapshot) makes the next event snapshot the right state.
- */
-export function forgetForkedHead(cache: CurrentStateCache, roomId: string): void {
-  cache.invalidate(roomId);
+function withContext(reason: string | undefined, context: string): string | undefined {
+  return reason === undefined ? undefined : `${reason} (${context})`;
 }
 
 /** The event ID of a PDU that failed its checks, when one can be told (for the answer). */

@@ -19,7 +19,7 @@ import type { EventChecker } from "./event-checks.js";
 import { authByAuthEvents, authByState, authEventIdsNeeded, stateIdsNeeded, storedLookup } from "./event-checks-auth.js";
 import { loadAuthClosure, type StateBeforeResolver } from "./inbound-pdu-state.js";
 import type { OutboundPdus } from "./outbound-pdu.js";
-import { forgetForkedHead } from "./inbound-pdu.js";
+import { resolveWithFork, stateAfter } from "./fork-resolution.js";
 
 export interface SendJoinResponse {
   origin: string;
@@ -78,8 +78,9 @@ export class SendJoinService {
     if (refusal !== undefined) throw new MatrixError(403, "M_FORBIDDEN", refusal);
     this.outbound.relay(event.event_id);
     try {
-      await this.persister.persist({ head, pdu, event, stateBefore: before.state, snapshotBefore: before.snapshot });
-      if (before.state !== head.state) forgetForkedHead(this.cache, event.room_id);
+      // A join made on an older fork (its prev_events are not our extremities) merges by state resolution.
+      const currentState = before.state === head.state ? undefined : await resolveWithFork(this.events, version, head.state, stateAfter(before.state, event), event);
+      await this.persister.persist({ head, pdu, event, stateBefore: before.state, snapshotBefore: before.snapshot, ...(currentState ? { currentState } : {}) });
     } finally {
       this.outbound.forget(event.event_id);
     }

@@ -6,7 +6,8 @@
  * notifier wakes the waiters. Callers hold the room's linearizer.
  */
 import { canonicalJson } from "../../protocol/canonical-json.js";
-import { stateKey, type Pdu, type RoomEvent, type StateKey } from "../../protocol/event.js";
+import { splitStateKey, stateKey, type Pdu, type RoomEvent, type StateKey } from "../../protocol/event.js";
+import { isJsonObject } from "../../protocol/json.js";
 import type { Db, Tx } from "../../storage/db.js";
 import type { EventStore, StoredEvent } from "../../storage/event-store.js";
 import type { SnapshotRef, StateStore } from "../../storage/state-store.js";
@@ -28,6 +29,18 @@ export interface PersistRequest {
   txn?: { userId: string; deviceId: string; txnId: string };
   /** The thread this event belongs to (its root), when not the main timeline. */
   threadId?: string | null;
+  /**
+   * For events from other servers: how the event enters the room. Absent: accepted. A soft-failed
+   * event is stored with its state but hidden from clients, not a forward extremity and not part of
+   * the current state; a rejected one is stored (so that it is not fetched again and its children
+   * can be placed) but changes no state at all.
+   */
+  status?: { softFailed: true } | { rejected: string };
+  /**
+   * The room's current state after an accepted event on a fork (resolved by the caller); without
+   * it the current state is the state before plus the event.
+   */
+  currentState?: ReadonlyMap<StateKey, string>;
 }
 
 export interface PersistedEvent {
@@ -143,9 +156,12 @@ export class EventPersister {
     if (snapshotBefore === null && request.stateBefore.size > 0) {
       snapshotBefore = await this.snapshotOfState(tx, roomNid, request.stateBefore);
     }
+    const rejectedReason = request.status && "rejected" in request.status ? request.status.rejected : null;
+    const softFailed = request.status !== undefined && "softFailed" in request.status;
+    const accepted = request.status === undefined;
     let snapshotAfter = snapshotBefore;
     let stateKeyNid: number | null = null;
-    if (key !== undefined) {
+    if (key !== undefined && rejectedReason === null) {
       stateKeyNid = (await this.states.internStateKeys(tx, [key])).get(key) as number;
       snapshotAfter = await this.states.createSnapshot(tx, roomNid, snapshotBefore, new Map([[stateKeyNid, eventNid]]));
     }
@@ -162,8 +178,8 @@ export class EventPersister {
       receivedTs: now,
       json,
       outlier: false,
-      rejectedReason: null,
-      softFailed: false,
+      rejectedReason,
+      softFailed,
       stateSnapshotNid: snapshotAfter?.nid ?? null,
       prevStateEventNid,
       relatesToId: relation?.eventId ?? null,
@@ -172,9 +188,13 @@ export class EventPersister {
     });
     const prevNids = event.prev_events.map((id) => nids.get(id) as number);
     await this.events.insertEdges(tx.db, eventNid, prevNids, event.auth_events.map((id) => nids.get(id) as number));
+    if (!accepted) return this.storeHidden(tx, request, { eventNid, streamOrdering, snapshotAfter, prevStateEventNid, prevStateEventId, rejectedReason, softFailed, now, withoutUnsigned });
     await this.events.updateForwardExtremities(tx.db, roomNid, prevNids, [eventNid]);
 
-    if (key !== undefined && stateKeyNid !== null) {
+    let memberUserIds: string[] = event.type === "m.room.member" && event.state_key ? [event.state_key] : [];
+    if (request.currentState !== undefined) {
+      memberUserIds = await this.applyResolvedState(tx, head, request.currentState, event, eventNid, streamOrdering);
+    } else if (key !== undefined && stateKeyNid !== null) {
       await this.states.updateCurrentState(tx, roomNid, [{ stateKeyNid, eventNid, prevEventNid: prevStateEventNid }], streamOrdering);
       if (event.type === "m.room.member") {
         const membership = event.content["membership"];
@@ -191,7 +211,9 @@ export class EventPersister {
     }
     if (request.txn) await this.events.insertTxn(tx.db, roomNid, request.txn.userId, request.txn.deviceId, request.txn.txnId, eventNid, now);
 
-    const newHead: RoomHead = { ...advanceHead(head, event, Number(pdu.depth)), snapshot: snapshotAfter };
+    const advanced = advanceHead(head, event, Number(pdu.depth));
+    const newHead: RoomHead =
+      request.currentState !== undefined ? { ...advanced, state: request.currentState, snapshot: null } : { ...advanced, snapshot: snapshotAfter };
     const stateAfter = newHead.state;
     const afterCommit: (() => void)[] = [];
     for (const hook of this.hooks) {
@@ -227,10 +249,78 @@ export class EventPersister {
       this.events.cacheEvent(stored);
       this.cache.set(newHead);
       for (const hook of afterCommit) hook();
-      const userIds = event.type === "m.room.member" && event.state_key ? [event.state_key] : [];
-      this.notifier.notify({ stream: "events", position: this.eventStream.current, roomIds: [event.room_id], userIds });
+      this.notifier.notify({ stream: "events", position: this.eventStream.current, roomIds: [event.room_id], userIds: memberUserIds });
     });
     return { stored, streamOrdering, head: newHead, prevStateEventId };
+  }
+
+  /**
+   * A soft-failed or rejected event: stored in the graph with its state, nothing else changes (no
+   * extremity, no current state, no hooks: clients and other servers never hear of it from us).
+   */
+  private storeHidden(
+    tx: Tx,
+    request: PersistRequest,
+    written: { eventNid: number; streamOrdering: number; snapshotAfter: SnapshotRef | null; prevStateEventNid: number | null; prevStateEventId: string | undefined; rejectedReason: string | null; softFailed: boolean; now: number; withoutUnsigned: object },
+  ): PersistedEvent {
+    const stored: StoredEvent = {
+      nid: written.eventNid,
+      eventId: request.event.event_id,
+      roomNid: request.head.room.roomNid,
+      pdu: written.withoutUnsigned as Pdu,
+      streamOrdering: written.streamOrdering,
+      depth: Number(request.pdu.depth),
+      outlier: false,
+      rejectedReason: written.rejectedReason,
+      softFailed: written.softFailed,
+      stateSnapshotNid: written.snapshotAfter?.nid ?? null,
+      prevStateEventNid: written.prevStateEventNid,
+      redactedByNid: null,
+      receivedTs: written.now,
+    };
+    tx.onCommit(() => this.events.cacheEvent(stored));
+    return { stored, streamOrdering: written.streamOrdering, head: request.head, prevStateEventId: written.prevStateEventId };
+  }
+
+  /**
+   * Writes the difference between the room's current state and `resolved` (state resolution after
+   * an event on a fork may change keys other than the event's own, or keep the event out); returns
+   * the users whose membership changed.
+   */
+  private async applyResolvedState(tx: Tx, head: RoomHead, resolved: ReadonlyMap<StateKey, string>, event: RoomEvent, eventNid: number, streamOrdering: number): Promise<string[]> {
+    const changed: { key: StateKey; id: string | undefined; prevId: string | undefined }[] = [];
+    for (const [key, id] of resolved) if (head.state.get(key) !== id) changed.push({ key, id, prevId: head.state.get(key) });
+    for (const [key, id] of head.state) if (!resolved.has(key)) changed.push({ key, id: undefined, prevId: id });
+    if (changed.length === 0) return [];
+    const keyNids = await this.states.internStateKeys(tx, changed.map((c) => c.key));
+    const eventNids = await this.events.internEventIds(tx, changed.flatMap((c) => [c.id, c.prevId]).filter((id): id is string => id !== undefined));
+    await this.states.updateCurrentState(
+      tx,
+      head.room.roomNid,
+      changed.map((c) => ({
+        stateKeyNid: keyNids.get(c.key) as number,
+        eventNid: c.id === undefined ? null : (eventNids.get(c.id) as number),
+        prevEventNid: c.prevId === undefined ? null : (eventNids.get(c.prevId) as number),
+      })),
+      streamOrdering,
+    );
+    const memberChanges = changed.filter((c) => splitStateKey(c.key)[0] === "m.room.member" && c.id !== undefined);
+    const others = await this.events.getByIds(memberChanges.map((c) => c.id as string).filter((id) => id !== event.event_id));
+    for (const change of memberChanges) {
+      const member = change.id === event.event_id ? event : others.get(change.id as string)?.pdu;
+      if (!member || typeof member.state_key !== "string") continue;
+      const membership = isJsonObject(member.content) ? member.content["membership"] : undefined;
+      await this.states.upsertMembership(tx, {
+        roomNid: head.room.roomNid,
+        userId: member.state_key,
+        membership: typeof membership === "string" ? membership : "leave",
+        eventNid: change.id === event.event_id ? eventNid : (eventNids.get(change.id as string) as number),
+        streamOrdering,
+        sender: member.sender as string,
+        isLocal: member.state_key.endsWith(`:${this.serverName}`),
+      });
+    }
+    return memberChanges.map((c) => splitStateKey(c.key)[1]);
   }
 
   /** A snapshot for a state map that has none yet (several extremities resolved together). */
