@@ -36,16 +36,25 @@ export async function postgresAvailable(): Promise<boolean> {
   }
 }
 
-export async function startBenchServer(database: "sqlite" | "postgres", extraYaml = ""): Promise<BenchServer> {
+/** A server that federates: its name and a TLS federation listener (see bench/harness/federated-server.ts). */
+export interface BenchFederation {
+  serverName: string;
+  port: number;
+  cert: string;
+  key: string;
+}
+
+export async function startBenchServer(database: "sqlite" | "postgres", extraYaml = "", federation?: BenchFederation): Promise<BenchServer> {
   const dir = mkdtempSync(join(tmpdir(), "tessera-bench-"));
   const port = await freePort();
+  const federationListener = federation ? `\n  - { port: ${federation.port}, bind_address: 127.0.0.1, resources: [federation], tls: { cert: ${federation.cert}, key: ${federation.key} } }` : "";
   const schema = `bench_${randomBytes(4).toString("hex")}`;
   const dbLines = database === "sqlite" ? `database: sqlite:${join(dir, "bench.db")}` : `database: ${POSTGRES_URL}\ndatabase_schema: ${schema}`;
   writeFileSync(
     join(dir, "tessera.yaml"),
-    `server_name: localhost
+    `server_name: ${federation?.serverName ?? "localhost"}
 listeners:
-  - { port: ${port}, bind_address: 127.0.0.1, resources: [client, federation] }
+  - { port: ${port}, bind_address: 127.0.0.1, resources: [${federation ? "client" : "client, federation"}] }${federationListener}
 ${dbLines}
 data_dir: ${dir}
 log_level: warn
@@ -99,7 +108,7 @@ ${extraYaml}`,
 }
 
 /** A port nothing listens on now: the kernel picks one for a moment's listener. */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = net.createServer();
     probe.once("error", reject);
