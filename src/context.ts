@@ -54,6 +54,9 @@ import { RoomDirectoryService } from "./services/directory/room-directory.js";
 import { RoomPreview } from "./services/directory/room-preview.js";
 import { RoomSummaryService } from "./services/directory/room-summary-service.js";
 import { SpaceHierarchyService } from "./services/directory/space-hierarchy.js";
+import { RemoteAliases } from "./services/directory/remote-aliases.js";
+import { RemoteHierarchy } from "./services/directory/remote-hierarchy.js";
+import { RemotePublicRooms } from "./services/directory/remote-public-rooms.js";
 import { RoomLookups } from "./services/rooms/room-lookups.js";
 import { RoomUpgradeService } from "./services/rooms/room-upgrade.js";
 import { UpgradeCarryOver } from "./services/rooms/upgrade-carry-over.js";
@@ -131,6 +134,7 @@ import { FederationSender } from "./services/federation/federation-sender.js";
 import { TransactionReceiver } from "./services/federation/transaction-receiver.js";
 import { FederationOutboxStore } from "./storage/federation-outbox-store.js";
 import { wireFederationRooms } from "./services/federation/room-join-wiring.js";
+import { wireFederationEdus } from "./services/federation/edu-wiring.js";
 import { FederatedRoomStore } from "./storage/federated-room-store.js";
 import { TESSERA_VERSION } from "./version.js";
 import { RemoteKeys } from "./services/e2ee/remote-keys.js";
@@ -259,7 +263,11 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
     media: new MediaStore(db),
   };
   const streams: Streams = {
-    events: await StreamIdGenerator.fromTable(db.kysely, "events", "stream_ordering"),
+    // Memberships in rooms we are not in (remote invites, knocks) take positions on the events stream too.
+    events: await StreamIdGenerator.fromTables(db.kysely, [
+      ["events", "stream_ordering"],
+      ["out_of_band_memberships", "stream_ordering"],
+    ]),
     receipts: await StreamIdGenerator.fromTable(db.kysely, "receipts", "stream_id"),
     presence: await StreamIdGenerator.fromTable(db.kysely, "presence", "stream_id"),
     // Push rule changes take account data positions too (they reach clients as m.push_rules).
@@ -331,7 +339,7 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
     publishRequiresAdmin: config.room_directory.publish_requires_admin,
   });
   createRoom.wire(membership, aliases, roomDirectory);
-  membership.setAliasResolver((roomIdOrAlias) => aliases.resolve(roomIdOrAlias));
+  membership.setAliasResolver((roomIdOrAlias) => aliases.resolveWithServers(roomIdOrAlias));
   accounts.setRoomActions(membership);
   const roomWrites = new RoomWrites(sender, heads, reader, stores.events);
   roomWrites.setAliasChecker((alias) => aliases.canonicalAliasTarget(alias));
@@ -478,6 +486,10 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
   const remoteKeys = new RemoteKeys(federationClient);
   keyQuery.setRemote(remoteKeys);
   deviceKeys.setRemote(remoteKeys);
+  // Other servers' aliases, published rooms and spaces, asked of them for our clients.
+  aliases.setRemote(new RemoteAliases(federationClient, clock));
+  roomDirectory.setRemote(new RemotePublicRooms(federationClient, clock));
+  spaceHierarchy.setRemote(new RemoteHierarchy(federationClient, clock, config.server_name));
   // The outbox and its sender; transactions from other servers and the EDUs they carry.
   const outbox = new FederationOutboxStore(db);
   const federationSender = new FederationSender(outbox, federationClient, clock, subsystemLogger(log, "federation-sender"), {
@@ -503,6 +515,9 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
     sender,
     linearizer,
     membership,
+    reader,
+    users: stores.users,
+    notifier,
     keyRing,
     client: federationClient,
     federationSender,
@@ -512,20 +527,35 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
     clock,
     log: subsystemLogger(log, "federation-rooms"),
     serverName: config.server_name,
+    partialStateJoins: config.federation.partial_state_joins,
   });
-  // Typing across servers: ours to the servers with members in the room, theirs shown to our users.
-  const roomServers = new FederatedRoomStore(stores.events, stores.states);
-  typing.setAnnouncer(async (roomId, userId, isTyping) => {
-    const room = await stores.rooms.get(roomId);
-    if (!room) return;
-    const servers = await roomServers.joinedServers(db.kysely, room.roomNid, false);
-    if (servers.size === 0) return; // a room of this server only: no transaction at all
-    await db.transaction(async (tx) => {
-      for (const server of servers) await federationSender.queueEdu(tx, server, { edu_type: "m.typing", content: { room_id: roomId, user_id: userId, typing: isTyping } });
-    });
+  sync.addContributor(federationRooms.memberships.sync);
+  // /messages pages back past a joined room's first events by backfilling from the room's other servers.
+  roomReads.setBackfill((roomId, maxDepth, minDepth) => federationRooms.backfiller.backfill(roomId, maxDepth, minDepth));
+  roomReads.setFullStateWait((roomId) => federationRooms.partialState.settled(roomId));
+  roomLookups.setRemoteLookup((roomId, ts, dir, local) => federationRooms.remoteTimestamps.lookup(roomId, ts, dir, local));
+  // Typing, receipts and presence across servers (EDUs both ways; room EDUs under the room's server ACL).
+  const federationEdus = wireFederationEdus({
+    db,
+    heads,
+    roomServers: new FederatedRoomStore(stores.events, stores.states),
+    acl: federationRooms.acl,
+    federationSender,
+    transactions,
+    typing,
+    receipts,
+    presence,
+    presenceStore: stores.presence,
+    presenceDirectory: stores.rooms,
+    presenceStream: streams.presence,
+    presenceFederation: config.presence.enabled && config.presence.federation,
+    notifier,
+    clock,
+    serverName: config.server_name,
+    log: subsystemLogger(log, "federation-edus"),
   });
-  transactions.addEduHandler("m.typing", (origin, content) => typing.receiveRemote(origin, content));
   await federationSender.start();
+  await federationRooms.partialState.resumeAll();
 
   // The content repository: files by hash under media.store_path, metadata in the database.
   const mediaConfig = config.media;
@@ -656,11 +686,13 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
     streams,
     close: async () => {
       federationSender.close();
+      federationRooms.partialState.close();
       await pusherSender.close();
       pushGateway.close();
       await toDevice.flush();
       typing.close();
       presence.close();
+      federationEdus.close();
       await mediaMaintenance.close();
       await notifier.close();
     },

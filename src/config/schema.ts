@@ -126,9 +126,11 @@ export const configSchema = z
         idle_timeout_ms: z.number().int().positive().default(300_000),
         /** A user who stopped syncing becomes offline after this long (ms). */
         offline_timeout_ms: z.number().int().positive().default(30_000),
+        /** Off: our users' presence is not sent to other servers and theirs is not taken in (m.presence EDUs). */
+        federation: z.boolean().default(true),
       })
       .strict()
-      .default({ enabled: true, idle_timeout_ms: 300_000, offline_timeout_ms: 30_000 }),
+      .default({ enabled: true, idle_timeout_ms: 300_000, offline_timeout_ms: 30_000, federation: true }),
     room_directory: z
       .object({ publish_requires_admin: z.boolean().default(false) })
       .strict()
@@ -171,6 +173,9 @@ export const configSchema = z
         // Addresses other servers may not be reached at (private and reserved ranges), and exceptions.
         ip_range_blocklist: z.array(ipRangeSchema).default(() => [...DEFAULT_IP_RANGE_BLOCKLIST]),
         ip_range_allowlist: z.array(ipRangeSchema).default([]),
+        // Join rooms of other servers with partial state (send_join with omit_members): users can send at
+        // once while the members arrive in the background.
+        partial_state_joins: z.boolean().default(true),
       })
       .strict()
       .default({
@@ -182,6 +187,7 @@ export const configSchema = z
         retry_max_ms: 3_600_000,
         ip_range_blocklist: [...DEFAULT_IP_RANGE_BLOCKLIST],
         ip_range_allowlist: [],
+        partial_state_joins: true,
       }),
     /** The content repository (media-schema.ts). */
     media: mediaConfigSchema.default(DEFAULT_MEDIA_CONFIG),

@@ -104,6 +104,20 @@ export class FederatedRoomStore {
     }
   }
 
+  /** Up to `limit` joined or invited members other than `exclude`, by user ID (a room summary's heroes). */
+  async heroes(executor: Executor, roomNid: number, exclude: string, limit: number): Promise<string[]> {
+    const rows = await executor
+      .selectFrom("room_memberships")
+      .select("user_id")
+      .where("room_nid", "=", roomNid)
+      .where("membership", "in", ["join", "invite"])
+      .where("user_id", "!=", exclude)
+      .orderBy("user_id")
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.user_id);
+  }
+
   /** The servers of the room's joined members, ours included when `withLocal` (a room of local users only reads nothing). */
   async joinedServers(executor: Executor, roomNid: number, withLocal = true): Promise<Set<string>> {
     let query = executor.selectFrom("room_memberships").select("user_id").where("room_nid", "=", roomNid).where("membership", "=", "join");

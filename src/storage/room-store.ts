@@ -1,5 +1,5 @@
 /** Rooms, their aliases and directory visibility, and membership queries. */
-import type { Db, Executor } from "./db.js";
+import type { Db, Executor, Tx } from "./db.js";
 
 export interface RoomRecord {
   roomNid: number;
@@ -87,6 +87,15 @@ export class RoomStore {
     if (cached) this.remember({ ...cached, visibility });
   }
 
+  /** Marks a room as joined with partial state, or as complete; cached records follow once `tx` commits. */
+  async setPartialState(tx: Tx, roomNid: number, partial: boolean): Promise<void> {
+    await tx.db.updateTable("rooms").set({ partial_state: partial ? 1 : 0 }).where("room_nid", "=", roomNid).execute();
+    tx.onCommit(() => {
+      const cached = this.byNid.get(roomNid);
+      if (cached) this.remember({ ...cached, partialState: partial });
+    });
+  }
+
   async publicRoomIds(): Promise<string[]> {
     const rows = await this.db.kysely.selectFrom("rooms").select("room_id").where("visibility", "=", "public").execute();
     return rows.map((r) => r.room_id);
@@ -139,6 +148,22 @@ export class RoomStore {
   async setForgotten(roomNid: number, userId: string): Promise<void> {
     await this.db.kysely.updateTable("room_memberships").set({ forgotten: 1 }).where("room_nid", "=", roomNid).where("user_id", "=", userId).execute();
     for (const listener of this.flagListeners) listener(userId);
+  }
+
+  /**
+   * Moves the stream position of the room's local members' memberships to `streamOrdering`, so that
+   * their next incremental /sync sends the room again in full (as newly joined): a room whose state
+   * became complete (partial-state joins). Returns the users; membership caches follow on commit.
+   */
+  async restampLocalMembers(tx: Tx, roomNid: number, streamOrdering: number): Promise<string[]> {
+    const rows = await tx.db.selectFrom("room_memberships").select("user_id").where("room_nid", "=", roomNid).where("is_local", "=", 1).where("membership", "=", "join").execute();
+    if (rows.length === 0) return [];
+    await tx.db.updateTable("room_memberships").set({ stream_ordering: streamOrdering }).where("room_nid", "=", roomNid).where("is_local", "=", 1).where("membership", "=", "join").execute();
+    const users = rows.map((r) => r.user_id);
+    tx.onCommit(() => {
+      for (const userId of users) for (const listener of this.flagListeners) listener(userId);
+    });
+    return users;
   }
 
   /** Rooms both users are joined to. */

@@ -48,7 +48,8 @@ describe("federation: rooms shared between Tessera servers", () => {
     assert.equal(joined.status, 200, JSON.stringify(joined.body));
     assert.equal(joined.body["room_id"], roomId);
 
-    const bobView = await syncUntil(bob, roomId, (v) => v.timeline.some(joinedBy(bobId)));
+    // The join has partial state (members omitted): alice's membership arrives once the state is complete.
+    const bobView = await syncUntil(bob, roomId, (v) => v.timeline.some(joinedBy(bobId)) && [...v.state, ...v.timeline].some(joinedBy(aliceId)));
     const bobState = [...bobView.state, ...bobView.timeline];
     assert.ok(bobState.some(joinedBy(aliceId)), "bob sees alice's membership");
     assert.ok(bobState.some((e) => e.type === "m.room.name" && e.content["name"] === "Federated"), "bob sees the room's state");
@@ -76,7 +77,7 @@ describe("federation: rooms shared between Tessera servers", () => {
     const bobSince = await syncPosition(bob);
     const joined = await carol.post(`${V3}/join/${encodeURIComponent(roomId)}?via=${encodeURIComponent(one.serverName)}`, {});
     assert.equal(joined.status, 200, JSON.stringify(joined.body));
-    const carolView = await syncUntil(carol, roomId, (v) => v.timeline.some(joinedBy(carolId)));
+    const carolView = await syncUntil(carol, roomId, (v) => [carolId, aliceId, bobId].every((id) => [...v.state, ...v.timeline].some(joinedBy(id))));
     const seen = [...carolView.state, ...carolView.timeline];
     for (const userId of [aliceId, bobId]) assert.ok(seen.some(joinedBy(userId)), `carol sees ${userId} joined`);
     assert.ok(seen.some((e) => e.type === "m.room.topic" && e.content["topic"] === "across servers"));

@@ -26,7 +26,7 @@ export function signedRequest(from: FederatedServer, to: FederatedServer, method
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { authorization, ...(payload ? { "content-type": "application/json" } : {}) };
-    const req = request({ host: "127.0.0.1", port: to.federationPort, method, path, headers, rejectUnauthorized: false }, (res) => {
+    const req = request({ host: to.federationHost ?? "127.0.0.1", port: to.federationPort, method, path, headers, rejectUnauthorized: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString() || "{}") as Json }));

@@ -45,23 +45,30 @@ function loopbackCertificate(): Promise<{ cert: string; key: string }> {
 
 export interface FederatedServer extends TestServer {
   readonly federationPort: number;
+  /** The loopback address of the federation listener, also the host of the server name (127.0.0.1 when absent). */
+  readonly federationHost?: string;
 }
 
-export async function startFederatedServer(options: { database?: DatabaseKind; config?: Record<string, unknown> } = {}): Promise<FederatedServer> {
+/**
+ * `host` (default 127.0.0.1) is the loopback address the federation listener binds and the server name
+ * uses: another 127.x.y.z gives a server a host of its own, which server ACLs (blind to ports) need.
+ */
+export async function startFederatedServer(options: { database?: DatabaseKind; config?: Record<string, unknown>; host?: string } = {}): Promise<FederatedServer> {
   const tls = await loopbackCertificate();
+  const federationHost = options.host ?? "127.0.0.1";
   const federationPort = await freePort();
   const server = await startTestServer({
     ...(options.database ? { database: options.database } : {}),
-    serverName: `127.0.0.1:${federationPort}`,
+    serverName: `${federationHost}:${federationPort}`,
     config: {
       listeners: [
         { port: 0, bind_address: "127.0.0.1", resources: ["client"] },
-        { port: federationPort, bind_address: "127.0.0.1", resources: ["federation"], tls },
+        { port: federationPort, bind_address: federationHost, resources: ["federation"], tls },
       ],
       ...options.config,
       // Loopback is a blocked range by default; these servers are all on it.
       federation: { verify_tls: false, ip_range_allowlist: ["127.0.0.0/8", "::1/128"], ...(options.config?.["federation"] as Record<string, unknown> | undefined) },
     },
   });
-  return Object.assign(server, { federationPort });
+  return Object.assign(server, { federationPort, federationHost });
 }

@@ -6,5 +6,11 @@ export const getEvent = defineRoute({
   method: "GET",
   paths: ["/_matrix/federation/v1/event/:eventId"],
   auth: "server",
-  handle: ({ deps, origin, params }) => deps.federationRooms.events.getEvent(origin!, params["eventId"] as string),
+  handle: async ({ deps, origin, params }) => {
+    const answer = await deps.federationRooms.events.getEvent(origin!, params["eventId"] as string);
+    // The room is only known once the event is found: its ACL decides whether the origin may have it.
+    const roomId = answer.pdus[0]?.room_id;
+    if (typeof roomId === "string") await deps.federationRooms.acl.assertServerAllowed(origin!, roomId);
+    return answer;
+  },
 });

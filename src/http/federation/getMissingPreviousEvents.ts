@@ -13,5 +13,8 @@ export const getMissingPreviousEvents = defineRoute({
     limit: z.number().int().optional(),
     min_depth: z.number().int().optional(),
   }),
-  handle: ({ deps, origin, params, body }) => deps.federationRooms.events.getMissingEvents(origin!, params["roomId"] as string, body),
+  handle: async ({ deps, origin, params, body }) => {
+    await deps.federationRooms.acl.assertServerAllowed(origin!, params["roomId"] as string);
+    return deps.federationRooms.events.getMissingEvents(origin!, params["roomId"] as string, body);
+  },
 });

@@ -9,5 +9,8 @@ export const sendJoinV2 = defineRoute({
   auth: "server",
   // The event is checked in full (format, signatures, hashes) by the service.
   body: z.record(z.string(), z.unknown()),
-  handle: ({ deps, origin, params, body }) => deps.federationRooms.sendJoin.sendJoin(origin!, params["roomId"] as string, params["eventId"] as string, body),
+  handle: async ({ deps, origin, params, body, query }) => {
+    await deps.federationRooms.acl.assertServerAllowed(origin!, params["roomId"] as string);
+    return deps.federationRooms.sendJoin.sendJoin(origin!, params["roomId"] as string, params["eventId"] as string, body, query["omit_members"] === "true");
+  },
 });

@@ -2,7 +2,7 @@
  * Room aliases (client-server API "Room aliases"): this server's `#alias:server` -> room ID mappings.
  * Creating, resolving and deleting local aliases, listing a room's local aliases, resolving aliases for
  * joins, and the checks createRoom and `m.room.canonical_alias` need. Aliases of other servers are
- * resolved over federation, which Tessera does not speak yet: until then they are not found.
+ * asked of their server over federation (remote-aliases.ts) once `setRemote` wired it.
  */
 import { MatrixError } from "../../errors.js";
 import { domainOfId, parseRoomAlias } from "../../protocol/identifiers.js";
@@ -16,10 +16,13 @@ import type { AliasRegistry } from "../rooms/create-room.js";
 import type { CurrentStateCache, RoomHead } from "../rooms/current-state.js";
 import type { EventSender } from "../rooms/event-sender.js";
 import type { RoomStateReader } from "../rooms/room-state-reader.js";
+import type { AliasTarget, RemoteAliases } from "./remote-aliases.js";
 
 const invalid = (): MatrixError => new MatrixError(400, "M_INVALID_PARAM", "Room alias invalid");
 
 export class AliasService implements AliasRegistry {
+  private remote: RemoteAliases | undefined;
+
   constructor(
     private readonly db: Db,
     private readonly rooms: RoomStore,
@@ -29,6 +32,11 @@ export class AliasService implements AliasRegistry {
     private readonly clock: Clock,
     private readonly serverName: string,
   ) {}
+
+  /** Wired by context.ts: aliases of other servers are then asked of their server. */
+  setRemote(remote: RemoteAliases): void {
+    this.remote = remote;
+  }
 
   /** Checks the grammar of an alias (400 M_INVALID_PARAM) and says whether it is this server's. */
   private parse(alias: string): { isLocal: boolean } {
@@ -78,8 +86,25 @@ export class AliasService implements AliasRegistry {
     if (!created) throw new MatrixError(400, "M_ROOM_IN_USE", "Room alias already taken");
   }
 
-  /** GET /directory/room/{roomAlias}: the room and servers that can be joined through. */
-  async getAlias(alias: string): Promise<{ room_id: string; servers: string[] }> {
+  /**
+   * A room ID and the servers to join it through, for `/join` and `/knock` by `#alias` or `!room`
+   * (no servers for a room ID: the caller's `via` and the room ID's server do).
+   */
+  async resolveWithServers(roomIdOrAlias: string): Promise<{ roomId: string; servers: string[] }> {
+    if (!roomIdOrAlias.startsWith("#")) return { roomId: roomIdOrAlias, servers: [] };
+    const target = await this.getAlias(roomIdOrAlias);
+    return { roomId: target.room_id, servers: target.servers };
+  }
+
+  /** GET /directory/room/{roomAlias}: the room and servers that can be joined through, asked of the alias's server when it is not this one. */
+  async getAlias(alias: string): Promise<AliasTarget> {
+    const parts = parseRoomAlias(alias);
+    if (parts && parts.serverName !== this.serverName && this.remote) return this.remote.query(alias, parts.serverName);
+    return this.getLocalAlias(alias);
+  }
+
+  /** Federation `query/directory`: this server's aliases only (other servers' are not ours to answer for). */
+  async getLocalAlias(alias: string): Promise<AliasTarget> {
     const roomId = await this.lookup(alias);
     if (roomId === undefined) throw new MatrixError(404, "M_NOT_FOUND", `Room alias ${alias} not found`);
     const servers = new Set<string>([this.serverName]);

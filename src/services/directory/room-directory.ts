@@ -39,6 +39,11 @@ export interface PublicRoomsPage {
   total_room_count_estimate: number;
 }
 
+/** Other servers' directories, over federation (remote-public-rooms.ts). */
+export interface RemoteDirectories {
+  list(server: string, query: PublicRoomsQuery): Promise<PublicRoomsPage>;
+}
+
 /** The most rooms one page holds, whatever the client asks for. */
 const MAX_PAGE = 500;
 
@@ -51,6 +56,8 @@ function decodeOffset(token: string): number {
 }
 
 export class RoomDirectoryService {
+  private remote: RemoteDirectories | undefined;
+
   constructor(
     private readonly directory: DirectoryStore,
     private readonly rooms: RoomStore,
@@ -60,6 +67,11 @@ export class RoomDirectoryService {
     private readonly aliases: AliasService,
     private readonly options: { serverName: string; publishRequiresAdmin: boolean },
   ) {}
+
+  /** Wired by context.ts: `server=` another server then lists that server's directory over federation. */
+  setRemote(remote: RemoteDirectories): void {
+    this.remote = remote;
+  }
 
   /** GET /directory/list/room/{roomId}. */
   async getVisibility(roomId: string): Promise<{ visibility: DirectoryVisibility }> {
@@ -103,7 +115,8 @@ export class RoomDirectoryService {
   /** GET and POST /publicRooms. */
   async publicRooms(query: PublicRoomsQuery): Promise<PublicRoomsPage> {
     if (query.server !== undefined && query.server !== this.options.serverName) {
-      throw new MatrixError(404, "M_NOT_FOUND", "Listing another server's directory needs federation, which this server does not support yet");
+      if (!this.remote) throw new MatrixError(404, "M_NOT_FOUND", "Listing another server's directory needs federation");
+      return this.remote.list(query.server, query);
     }
     const offset = query.since === undefined ? 0 : decodeOffset(query.since);
     // Rooms published by application services to third-party networks: this server has none.

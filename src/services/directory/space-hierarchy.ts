@@ -1,19 +1,21 @@
 /**
  * GET /rooms/{roomId}/hierarchy (client-server API "Spaces"): a depth-first walk of the space tree
  * along `m.space.child` events, returning the rooms the user may see with their summaries and, for
- * spaces, their (stripped) child events.
+ * spaces, their (stripped) child events. Rooms this server is not in are asked of the servers the
+ * child event's `via` names (remote-hierarchy.ts), and shown when the user could join or read them.
  *
  * Pagination is stateless: the token records the request's parameters and how many rooms were already
  * returned, and the next page repeats the walk and skips those. Any process can serve any page, and a
  * walk is capped by MAX_WALK so a huge or looping tree cannot exhaust the server.
  */
 import { MatrixError } from "../../errors.js";
-import { isJsonObject, type JsonObject } from "../../protocol/json.js";
-import type { StoredEvent } from "../../storage/event-store.js";
-import type { CurrentStateCache, RoomHead } from "../rooms/current-state.js";
+import { domainOfId } from "../../protocol/identifiers.js";
+import type { CurrentStateCache } from "../rooms/current-state.js";
 import type { RoomStateReader } from "../rooms/room-state-reader.js";
+import { FederationHierarchy, type FederationHierarchyAnswer } from "./federation-hierarchy.js";
+import type { RemoteHierarchy, SummaryWithChildren } from "./remote-hierarchy.js";
 import type { RoomPreview } from "./room-preview.js";
-import { visibleContent, type RoomSummaryFields } from "./summary-fields.js";
+import { spaceChildren, viaOf, type StrippedChild } from "./space-children.js";
 
 export interface HierarchyQuery {
   suggestedOnly: boolean;
@@ -22,15 +24,20 @@ export interface HierarchyQuery {
   from?: string;
 }
 
-export interface StrippedChild {
-  type: string;
-  state_key: string;
-  content: JsonObject;
-  sender: string;
-  origin_server_ts: number;
+export type HierarchyRoom = SummaryWithChildren;
+
+interface WalkEntry {
+  roomId: string;
+  depth: number;
+  /** Servers to ask for the room when this server is not in it. */
+  via: readonly string[];
 }
 
-export type HierarchyRoom = RoomSummaryFields & { children_state: StrippedChild[] };
+/** What one walk learnt from other servers: summaries of children, and children nobody here can reach. */
+interface RemoteFindings {
+  summaries: Map<string, SummaryWithChildren>;
+  inaccessible: Set<string>;
+}
 
 /** Rooms per page when the client does not say, and the most it may ask for (Synapse's numbers). */
 const DEFAULT_LIMIT = 50;
@@ -63,35 +70,27 @@ function decodeToken(text: string): PageToken {
   return { room, suggestedOnly, maxDepth: maxDepth as number | null, skip: skip as number };
 }
 
-/** `order` counts only when it is a string of at most 50 characters in U+0020–U+007E (spec, m.space.child). */
-function validOrder(content: JsonObject): string | undefined {
-  const order = content["order"];
-  return typeof order === "string" && order.length <= 50 && /^[\x20-\x7e]*$/.test(order) ? order : undefined;
-}
-
-/** Children with a valid `order` first (by code point), then by timestamp, then by room ID (spec "Ordering of children"). */
-function compareChildren(a: StrippedChild, b: StrippedChild): number {
-  const oa = validOrder(a.content);
-  const ob = validOrder(b.content);
-  if (oa !== undefined && ob === undefined) return -1;
-  if (oa === undefined && ob !== undefined) return 1;
-  if (oa !== undefined && ob !== undefined && oa !== ob) return oa < ob ? -1 : 1;
-  if (a.origin_server_ts !== b.origin_server_ts) return a.origin_server_ts - b.origin_server_ts;
-  return a.state_key < b.state_key ? -1 : a.state_key > b.state_key ? 1 : 0;
-}
-
-/** A child link is live while its `via` is a non-empty list of strings (removed children have none). */
-function hasValidVia(content: JsonObject): boolean {
-  const via = content["via"];
-  return Array.isArray(via) && via.length > 0 && via.every((v) => typeof v === "string");
-}
-
 export class SpaceHierarchyService {
+  private remote: RemoteHierarchy | undefined;
+  private readonly served: FederationHierarchy;
+
   constructor(
     private readonly cache: CurrentStateCache,
     private readonly reader: RoomStateReader,
     private readonly preview: RoomPreview,
-  ) {}
+  ) {
+    this.served = new FederationHierarchy(cache, reader, preview);
+  }
+
+  /** Federation `GET /hierarchy/{roomId}`: the space and its children as server `origin` may see them. */
+  forServer(origin: string, roomId: string, suggestedOnly: boolean): Promise<FederationHierarchyAnswer> {
+    return this.served.hierarchy(origin, roomId, suggestedOnly);
+  }
+
+  /** Wired by context.ts: rooms this server is not in are then asked of other servers. */
+  setRemote(remote: RemoteHierarchy): void {
+    this.remote = remote;
+  }
 
   /** One page of the space tree under `roomId` as `userId` may see it. */
   async hierarchy(userId: string, roomId: string, query: HierarchyQuery): Promise<{ rooms: HierarchyRoom[]; next_batch?: string }> {
@@ -105,30 +104,34 @@ export class SpaceHierarchyService {
       }
       skip = token.skip;
     }
-    const root = await this.cache.find(roomId);
-    if (!root || !(await this.preview.mayPreview(root, userId, { refuseBanned: true }))) {
-      throw new MatrixError(403, "M_FORBIDDEN", "You are not allowed to view this room");
-    }
     const limit = Math.min(query.limit ?? DEFAULT_LIMIT, MAX_LIMIT);
 
     const rooms: HierarchyRoom[] = [];
     const processed = new Set<string>();
+    const findings: RemoteFindings = { summaries: new Map(), inaccessible: new Set() };
+    // A root this server is not in is asked of the server in its room ID (v12 room IDs name none).
+    const rootVia = domainOfId(roomId) === "" ? [] : [domainOfId(roomId)];
     // The next room is last on the stack; children go on in reverse so the first child comes next.
-    const stack: { roomId: string; depth: number }[] = [{ roomId, depth: 0 }];
+    const stack: WalkEntry[] = [{ roomId, depth: 0, via: rootVia }];
     let returned = 0;
     while (stack.length > 0 && rooms.length < limit && processed.size < MAX_WALK) {
-      const entry = stack.pop() as { roomId: string; depth: number };
+      const entry = stack.pop() as WalkEntry;
       if (processed.has(entry.roomId)) continue;
       processed.add(entry.roomId);
-      // Rooms this server is not in would be asked for over federation, which is not there yet.
-      const head = entry.roomId === roomId ? root : await this.cache.find(entry.roomId);
-      if (!head || !(await this.preview.mayPreview(head, userId, { refuseBanned: true }))) continue;
-      const summary = await this.preview.summary(head);
-      const children = summary.room_type === "m.space" ? await this.children(head, query.suggestedOnly) : [];
-      if (returned >= skip) rooms.push({ ...summary, children_state: children });
+      const walkChildren = maxDepth === null || entry.depth < maxDepth;
+      const room = await this.visit(entry, userId, query.suggestedOnly, walkChildren, findings);
+      if (!room) {
+        if (entry.depth === 0) throw new MatrixError(403, "M_FORBIDDEN", "You are not allowed to view this room");
+        continue;
+      }
+      if (returned >= skip) rooms.push(room);
       returned++;
-      if (maxDepth === null || entry.depth < maxDepth) {
-        for (let i = children.length - 1; i >= 0; i--) stack.push({ roomId: (children[i] as StrippedChild).state_key, depth: entry.depth + 1 });
+      if (walkChildren) {
+        const children = room.children_state;
+        for (let i = children.length - 1; i >= 0; i--) {
+          const child = children[i] as StrippedChild;
+          stack.push({ roomId: child.state_key, depth: entry.depth + 1, via: viaOf(child) });
+        }
       }
     }
     const page: { rooms: HierarchyRoom[]; next_batch?: string } = { rooms };
@@ -139,18 +142,29 @@ export class SpaceHierarchyService {
     return page;
   }
 
-  /** The live `m.space.child` events of a space, ordered, as stripped events with their timestamp. */
-  private async children(head: RoomHead, suggestedOnly: boolean): Promise<StrippedChild[]> {
-    const events: StoredEvent[] = await this.reader.stateEvents(head, new Set(["m.space.child"]));
-    const out: StrippedChild[] = [];
-    for (const stored of events) {
-      const content = visibleContent(stored, head.version);
-      if (!hasValidVia(content)) continue;
-      if (suggestedOnly && content["suggested"] !== true) continue;
-      const stateKey = stored.pdu.state_key;
-      if (typeof stateKey !== "string") continue;
-      out.push({ type: "m.space.child", state_key: stateKey, content: isJsonObject(content) ? content : {}, sender: stored.pdu.sender, origin_server_ts: Number(stored.pdu.origin_server_ts) });
+  /** One room of the walk as the user may see it, from this server's state or another server's answer. */
+  private async visit(entry: WalkEntry, userId: string, suggestedOnly: boolean, walkChildren: boolean, findings: RemoteFindings): Promise<HierarchyRoom | undefined> {
+    const head = await this.cache.find(entry.roomId);
+    if (head) {
+      if (!(await this.preview.mayPreview(head, userId, { refuseBanned: true }))) return undefined;
+      const summary = await this.preview.summary(head);
+      return { ...summary, children_state: summary.room_type === "m.space" ? await spaceChildren(this.reader, head, suggestedOnly) : [] };
     }
-    return out.sort(compareChildren);
+    if (!this.remote || findings.inaccessible.has(entry.roomId)) return undefined;
+    // As Synapse: the summary a parent's answer gave serves for a room that is not a space, or whose
+    // children are not walked; a space is asked itself, since its answer carries its children.
+    let room = findings.summaries.get(entry.roomId);
+    if (!room || (room.room_type === "m.space" && walkChildren)) {
+      const space = await this.remote.space(entry.roomId, entry.via, suggestedOnly);
+      if (space) {
+        room = space.room;
+        for (const [childId, child] of space.children) findings.summaries.set(childId, child);
+        for (const childId of space.inaccessible) findings.inaccessible.add(childId);
+      }
+    }
+    if (!room || !(await this.preview.mayPreviewRemote(room, userId))) return undefined;
+    // The other server was asked for suggested rooms only; an older one may not have filtered.
+    const children = room.room_type !== "m.space" ? [] : room.children_state.filter((c) => !suggestedOnly || c.content["suggested"] === true);
+    return { ...room, children_state: children };
   }
 }

@@ -13,6 +13,7 @@ import type { StreamIdGenerator } from "../../storage/stream-ids.js";
 import type { Requester } from "../accounts/requester.js";
 import type { Clock } from "../clock.js";
 import { requireJoined, type MembershipLookup } from "./joined-check.js";
+import type { RemoteReceipt } from "./receipt-federation.js";
 import { eventFitsThread } from "./thread-check.js";
 
 export const RECEIPT_TYPES = ["m.read", "m.read.private", "m.fully_read"] as const;
@@ -29,7 +30,12 @@ export interface ReceiptStreams {
   accountData: StreamIdGenerator;
 }
 
+/** Queues the `m.receipt` EDU for a local user's public read receipt, in the receipt's transaction. */
+export type ReceiptAnnouncer = (tx: Tx, roomId: string, userId: string, eventId: string, ts: number, threadId: string | undefined) => Promise<void>;
+
 export class ReceiptService {
+  private announce: ReceiptAnnouncer | undefined;
+
   constructor(
     private readonly db: Db,
     private readonly receipts: ReceiptStore,
@@ -72,6 +78,28 @@ export class ReceiptService {
     });
   }
 
+  /** Wired by context.ts once federation exists. */
+  setAnnouncer(announce: ReceiptAnnouncer): void {
+    this.announce = announce;
+  }
+
+  /**
+   * Read receipts from another server's `m.receipt` EDU (already limited to its own users), stored as
+   * local ones so that members see them and they count for read state. A receipt of a user who is
+   * not joined, or for an event we cannot place in the room's timeline, is skipped: the store needs
+   * the event's position to keep receipts moving forward only.
+   */
+  async receiveRemote(receipts: readonly RemoteReceipt[]): Promise<void> {
+    for (const receipt of receipts) {
+      const room = await this.memberships.get(receipt.roomId);
+      if (!room || (await this.memberships.membership(room.roomNid, receipt.userId)) !== "join") continue;
+      const event = await this.events.getById(receipt.eventId);
+      if (!event || event.roomNid !== room.roomNid || event.streamOrdering === null) continue;
+      const placed = event as StoredEvent & { streamOrdering: number };
+      await this.db.transaction(async (tx) => this.writeReceipt(tx, receipt.roomId, receipt.userId, "m.read", placed, receipt.threadId, receipt.ts));
+    }
+  }
+
   /** An event of the room's timeline, or 404 (unknown, another room's, or an outlier without a place). */
   private async eventInRoom(roomNid: number, eventId: string): Promise<StoredEvent & { streamOrdering: number }> {
     const event = await this.events.getById(eventId);
@@ -86,7 +114,9 @@ export class ReceiptService {
     receiptType: "m.read" | "m.read.private",
     event: StoredEvent & { streamOrdering: number },
     threadId: string | undefined,
+    remoteTs?: number,
   ): Promise<void> {
+    const ts = remoteTs ?? this.clock.now();
     const streamId = this.streams.receipts.allocate(tx);
     const written = await this.receipts.upsert(tx.db, {
       roomId,
@@ -95,10 +125,12 @@ export class ReceiptService {
       threadId: threadId ?? "",
       eventId: event.eventId,
       eventStreamOrdering: event.streamOrdering,
-      data: { ts: this.clock.now(), ...(threadId !== undefined ? { thread_id: threadId } : {}) },
+      data: { ts, ...(threadId !== undefined ? { thread_id: threadId } : {}) },
       streamId,
     });
     if (!written) return; // an older event than the stored receipt's: receipts never go back
+    // Our users' public receipts go to the room's other servers; receipts from them are not sent on.
+    if (receiptType === "m.read" && remoteTs === undefined) await this.announce?.(tx, roomId, userId, event.eventId, ts, threadId);
     // A private receipt concerns only its owner; a public one every member of the room.
     const audience: Pick<Notification, "roomIds" | "userIds"> = receiptType === "m.read.private" ? { userIds: [userId] } : { roomIds: [roomId] };
     tx.onCommit(() => this.notifier.notify({ stream: "receipts", position: this.streams.receipts.current, ...audience }));

@@ -92,13 +92,19 @@ export class FederationSender {
     }
     if (state.retryTimer) return; // backing off: the timer (or the destination contacting us) resumes it
     state.running = true;
-    void this.drain(destination, state).finally(() => {
-      state.running = false;
-      if (state.again && !state.retryTimer) {
-        state.again = false;
-        this.wake(destination);
-      }
-    });
+    // After close() the database may be gone under an in-flight drain: its rows stay queued and go
+    // again (with the same transaction ID) after the next start.
+    void this.drain(destination, state)
+      .catch((error: unknown) => {
+        if (!this.closed) this.log.warn({ destination, error: (error as Error).message }, "federation outbox drain failed");
+      })
+      .finally(() => {
+        state.running = false;
+        if (state.again && !state.retryTimer) {
+          state.again = false;
+          this.wake(destination);
+        }
+      });
   }
 
   private async drain(destination: string, state: DestinationState): Promise<void> {

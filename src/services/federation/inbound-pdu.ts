@@ -38,6 +38,8 @@ export class InboundPdus {
     private readonly linearizer: RoomLinearizer,
     private readonly remote: MissingEventsSource,
     private readonly log: Logger,
+    /** Fetches auth events we lack (rooms with partial state miss the members' events). */
+    private readonly outliers?: { ensure(destination: string, head: RoomHead, ids: readonly string[]): Promise<Set<string>> },
   ) {}
 
   /** Processes the PDUs of one transaction from `origin`, parents before children; the answer per event ID. */
@@ -92,14 +94,19 @@ export class InboundPdus {
     const current = await this.cache.head(event.room_id);
     const authIds = authEventIdsNeeded(current.version, event);
     const known = await this.events.getByIds(authIds);
-    const unknown = authIds.filter((id) => !known.has(id));
+    let unknown = authIds.filter((id) => !known.has(id));
+    // With partial state the sender's membership is usually one of the events we never received.
+    if (unknown.length > 0 && current.room.partialState && this.outliers) unknown = [...(await this.outliers.ensure(origin, current, unknown))];
     // Not knowing an auth event is not a verdict on the event: refuse it now, it may come again.
     if (unknown.length > 0) return { error: `auth events unknown to us: ${unknown.join(", ")}` };
     const lookup = await storedLookup(this.events, current.version, [...authIds, ...stateIdsNeeded(current.version, event, before.state)]);
     const request = { head: current, pdu, event, stateBefore: before.state, snapshotBefore: before.snapshot };
     // Rejected events are kept (spec: they are part of the graph; their children may be fine) but
     // change nothing, and are never answered again as if new.
-    const refusal = authByAuthEvents(current.version, event, lookup) ?? withContext(authByState(current.version, event, before.state, lookup), "against the state before it");
+    // With partial state the state before lacks most members: only the auth events can judge (Synapse
+    // does the same until the room's state is complete).
+    const partial = current.room.partialState;
+    const refusal = authByAuthEvents(current.version, event, lookup) ?? (partial ? undefined : withContext(authByState(current.version, event, before.state, lookup), "against the state before it"));
     if (refusal !== undefined) {
       await this.persister.persist({ ...request, status: { rejected: refusal } });
       return { error: refusal };
@@ -112,7 +119,7 @@ export class InboundPdus {
     // banned on our side cannot get in through an old branch); an accepted one changes the current
     // state by state resolution.
     const currentLookup = await storedLookup(this.events, current.version, stateIdsNeeded(current.version, event, current.state));
-    const softFailure = authByState(current.version, event, current.state, currentLookup);
+    const softFailure = partial ? undefined : authByState(current.version, event, current.state, currentLookup);
     if (softFailure !== undefined) {
       this.log.info({ origin, eventId: event.event_id, reason: softFailure }, "PDU soft-failed against the current state");
       await this.persister.persist({ ...request, status: { softFailed: true } });

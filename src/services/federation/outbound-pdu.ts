@@ -10,7 +10,10 @@ import type { JsonObject } from "../../protocol/json.js";
 import { domainOfId } from "../../protocol/identifiers.js";
 import type { Tx } from "../../storage/db.js";
 import type { FederatedRoomStore } from "../../storage/federated-room-store.js";
+import type { PartialStateStore } from "../../storage/partial-state-store.js";
 import type { PersistContext, PersistHook } from "../rooms/event-persister.js";
+import { JoinedServersCache } from "./joined-servers-cache.js";
+import type { ServerAclService } from "./server-acl-service.js";
 
 export interface PduQueue {
   queuePdu(tx: Tx, destination: string, pdu: JsonObject): Promise<void>;
@@ -20,11 +23,17 @@ export class OutboundPdus {
   /** Events from other servers that we announce anyway (joins through send_join), by event ID. */
   private readonly relayed = new Set<string>();
 
+  private readonly servers: JoinedServersCache;
+
   constructor(
-    private readonly store: FederatedRoomStore,
+    store: FederatedRoomStore,
     private readonly queue: PduQueue,
     private readonly serverName: string,
-  ) {}
+    private readonly acl?: Pick<ServerAclService, "allowedOf">,
+    partialRooms?: PartialStateStore,
+  ) {
+    this.servers = new JoinedServersCache(store, partialRooms);
+  }
 
   /** The next persist of this event sends it to the room's other servers though its sender is remote. */
   relay(eventId: string): void {
@@ -43,14 +52,20 @@ export class OutboundPdus {
     const { event } = context;
     const senderServer = domainOfId(event.sender);
     const relayed = this.relayed.has(event.event_id);
-    if (senderServer !== this.serverName && !relayed) return;
-    const destinations = await this.store.joinedServers(context.tx.db, context.head.room.roomNid, false);
+    if (senderServer !== this.serverName && !relayed) {
+      this.servers.observe(context);
+      return;
+    }
+    const destinations = await this.servers.remoteServers(context);
     if (event.type === "m.room.member" && typeof event.state_key === "string") destinations.add(domainOfId(event.state_key));
     destinations.delete(this.serverName);
     // A relayed join is already known to the server that made it.
     if (relayed) destinations.delete(senderServer);
     if (destinations.size === 0) return;
+    // Servers the room's ACL denies get nothing (their requests about the room are refused too). The
+    // state after the event decides, so a new ACL event already keeps the servers it denies out.
+    const allowed = this.acl ? await this.acl.allowedOf(context.stateAfter, destinations, context.tx.db) : [...destinations];
     const { unsigned: _unsigned, ...pdu } = context.pdu;
-    for (const destination of destinations) await this.queue.queuePdu(context.tx, destination, pdu as JsonObject);
+    for (const destination of allowed) await this.queue.queuePdu(context.tx, destination, pdu as JsonObject);
   }
 }

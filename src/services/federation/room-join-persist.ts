@@ -8,6 +8,7 @@ import type { Pdu, RoomEvent, StateKey } from "../../protocol/event.js";
 import type { RoomVersion } from "../../protocol/room-versions.js";
 import type { Db } from "../../storage/db.js";
 import type { FederatedRoomStore, MemberOfState } from "../../storage/federated-room-store.js";
+import type { PartialStateStore } from "../../storage/partial-state-store.js";
 import type { RoomStore } from "../../storage/room-store.js";
 import type { StreamIdGenerator } from "../../storage/stream-ids.js";
 import type { Clock } from "../clock.js";
@@ -23,6 +24,8 @@ export interface JoinedRoom {
   /** The state before the join. */
   state: ReadonlyMap<StateKey, string>;
   join: { pdu: Pdu; event: RoomEvent };
+  /** Set when the resident server omitted the members: the servers in the room (partial-state.ts completes it). */
+  partialServers?: readonly string[];
 }
 
 export class RoomJoinPersister {
@@ -36,6 +39,7 @@ export class RoomJoinPersister {
     private readonly eventStream: StreamIdGenerator,
     private readonly clock: Clock,
     private readonly serverName: string,
+    private readonly partialRooms?: PartialStateStore,
   ) {}
 
   /** Creates the room locally from a send_join answer; false when the room appeared meanwhile. */
@@ -58,10 +62,15 @@ export class RoomJoinPersister {
       }
       await this.db.transaction(async (tx) => {
         const roomNid = await this.rooms.insertRoom(tx.db, joined.roomId, version.id, now);
+        const partial = joined.partialServers !== undefined && this.partialRooms !== undefined;
+        if (partial) {
+          await this.rooms.setPartialState(tx, roomNid, true);
+          await this.partialRooms?.insert(tx, { roomNid, joinEventId: joined.join.event.event_id, servers: [...(joined.partialServers ?? [])], joinedTs: now });
+        }
         await this.federatedRooms.insertOutliers(tx, roomNid, outliers, !version.strictCanonicalJson, now);
         await this.federatedRooms.writeCurrentState(tx, roomNid, joined.state, members, this.eventStream.allocate(tx), this.serverName);
         const head: RoomHead = {
-          room: { roomNid, roomId: joined.roomId, roomVersion: version.id, createdTs: now, visibility: "private", partialState: false },
+          room: { roomNid, roomId: joined.roomId, roomVersion: version.id, createdTs: now, visibility: "private", partialState: partial },
           version,
           state: joined.state,
           // The join's prev_events are the resident server's extremities, which we do not hold: the join

@@ -29,13 +29,45 @@ import { EventServing } from "./outbound-pdu-missing.js";
 import { RemoteJoiner } from "./room-join.js";
 import { RoomJoinPersister } from "./room-join-persist.js";
 import { SendJoinService } from "./send-join.js";
+import { PartialStateStore } from "../../storage/partial-state-store.js";
+import { PartialStateCompleter } from "./partial-state.js";
+import { wireFederationMemberships, type FederationMemberships } from "./membership-wiring.js";
+import type { LocalUsers } from "./invite-receiver.js";
+import type { Notifier } from "../../notifier/notifier.js";
+import type { RoomStateReader } from "../rooms/room-state-reader.js";
+import { partitionByServerAcl } from "./server-acl-pdus.js";
+import { ServerAclService } from "./server-acl-service.js";
 import type { TransactionReceiver } from "./transaction-receiver.js";
+import { BackfillStore } from "../../storage/backfill-store.js";
+import { RoomLookupStore } from "../../storage/room-lookup-store.js";
+import { BackfillPersister } from "./backfill-persist.js";
+import { Backfiller } from "./backfiller.js";
+import { HistoryServing } from "./history-serving.js";
+import { OutlierFetcher } from "./outlier-fetcher.js";
+import { RemoteHistory } from "./remote-history.js";
+import { RemoteTimestampLookup } from "./remote-timestamp.js";
+import { ServedRooms } from "./served-room.js";
+import { ServerVisibility } from "./server-visibility.js";
+import { StateServing } from "./state-serving.js";
 
 /** What the federation routes for rooms call. */
 export interface FederationRooms {
   readonly makeJoin: MakeJoinService;
   readonly sendJoin: SendJoinService;
   readonly events: EventServing;
+  /** Invites, leaves and knocks with other servers (membership-wiring.ts). */
+  readonly memberships: FederationMemberships;
+  /** Room history and past state for other servers (backfill, state, auth chains, timestamps). */
+  readonly history: HistoryServing;
+  readonly state: StateServing;
+  /** Fetches history from other servers when local clients page back past what we hold. */
+  readonly backfiller: Backfiller;
+  /** Asks other servers for jump to date where our history has gaps. */
+  readonly remoteTimestamps: RemoteTimestampLookup;
+  /** Server ACLs: every federation endpoint about a room calls `assertServerAllowed(origin, roomId)`. */
+  readonly acl: ServerAclService;
+  /** Rooms joined with partial state, completed in the background (resumed at start). */
+  readonly partialState: PartialStateCompleter;
 }
 
 export interface FederationRoomDeps {
@@ -48,6 +80,9 @@ export interface FederationRoomDeps {
   sender: EventSender;
   linearizer: RoomLinearizer;
   membership: MembershipService;
+  reader: RoomStateReader;
+  users: LocalUsers;
+  notifier: Notifier;
   keyRing: KeyRing;
   client: FederationClient;
   federationSender: FederationSender;
@@ -57,25 +92,51 @@ export interface FederationRoomDeps {
   clock: Clock;
   log: Logger;
   serverName: string;
+  /** config federation.partial_state_joins */
+  partialStateJoins: boolean;
 }
 
 export function wireFederationRooms(d: FederationRoomDeps): FederationRooms {
   const store = new FederatedRoomStore(d.events, d.states);
   const checker = new EventChecker(d.keyRing);
   const resolver = new StateBeforeResolver(d.events, d.states);
-  const outbound = new OutboundPdus(store, d.federationSender, d.serverName);
+  const acl = new ServerAclService(d.heads, d.events, d.serverName);
+  const partialRooms = new PartialStateStore();
+  const outbound = new OutboundPdus(store, d.federationSender, d.serverName, acl, partialRooms);
   d.persister.addHook(outbound.hook());
 
-  const inbound = new InboundPdus(checker, d.heads, d.events, resolver, d.persister, d.linearizer, d.client, d.log);
-  d.transactions.setPduHandler((origin, pdus) => inbound.receive(origin, pdus));
+  // Rooms with partial state fetch the auth events they lack (the outlier fetcher is made below).
+  const inbound = new InboundPdus(checker, d.heads, d.events, resolver, d.persister, d.linearizer, d.client, d.log, { ensure: (...args) => outliers.ensure(...args) });
+  d.transactions.setPduHandler(async (origin, pdus) => {
+    const { allowed, refused } = await partitionByServerAcl(acl, d.heads, origin, pdus);
+    // Rooms we are not in are ignored by `inbound`; a rescinded remote invite or refused knock is not.
+    const outOfBand = await memberships.pdus.receive(origin, allowed);
+    return { ...refused, ...outOfBand, ...(await inbound.receive(origin, allowed)) };
+  });
 
-  const joinPersister = new RoomJoinPersister(d.db, d.rooms, store, d.persister, d.heads, d.linearizer, d.eventStream, d.clock, d.serverName);
-  const joiner = new RemoteJoiner(d.client, checker, joinPersister, d.signingKey, d.clock, d.log, d.serverName);
-  d.membership.setRemoteJoin((roomId, userId, servers, content) => joiner.join(roomId, userId, servers, content));
+  const joinPersister = new RoomJoinPersister(d.db, d.rooms, store, d.persister, d.heads, d.linearizer, d.eventStream, d.clock, d.serverName, partialRooms);
+  const partialState = new PartialStateCompleter(d.db, d.rooms, partialRooms, d.events, d.states, store, d.heads, d.linearizer, d.eventStream, d.notifier, d.client, checker, d.clock, d.log, d.serverName);
+  const joiner = new RemoteJoiner(d.client, checker, joinPersister, d.signingKey, d.clock, d.log, d.serverName, { enabled: d.partialStateJoins, joined: (roomId) => partialState.start(roomId) });
+  // Sets the membership service's remote join (through the inviter's server first) and its invites, leaves and knocks.
+  const memberships = wireFederationMemberships({ ...d, checker, resolver, outbound, roomServers: store, joiner });
+
+  const served = new ServedRooms(d.db, d.heads, d.events, store);
+  const serverVisibility = new ServerVisibility(d.events, d.states);
+  const remoteHistory = new RemoteHistory(d.client, checker, d.log);
+  const outliers = new OutlierFetcher(d.db, d.events, store, remoteHistory, d.clock, d.log);
+  const backfillStore = new BackfillStore();
+  const backfillPersister = new BackfillPersister(d.db, d.events, d.states, backfillStore, resolver, outliers, remoteHistory, d.clock, d.log);
 
   return {
     makeJoin: new MakeJoinService(d.heads, d.sender),
     sendJoin: new SendJoinService(d.db, checker, d.heads, d.events, resolver, d.persister, d.linearizer, outbound, store, d.serverName),
+    memberships,
     events: new EventServing(d.db, d.heads, d.events, d.rooms, store, d.clock, d.serverName),
+    history: new HistoryServing(served, d.events, new RoomLookupStore(d.db), serverVisibility, d.clock, d.serverName),
+    state: new StateServing(served, d.events, d.states, serverVisibility),
+    backfiller: new Backfiller(d.db, d.heads, store, backfillStore, remoteHistory, backfillPersister, d.log),
+    remoteTimestamps: new RemoteTimestampLookup(d.db, d.heads, d.events, store, backfillStore, d.client, remoteHistory, backfillPersister, d.log),
+    acl,
+    partialState,
   };
 }

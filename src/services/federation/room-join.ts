@@ -20,6 +20,13 @@ import type { EventChecker } from "./event-checks.js";
 import { authByAuthEvents, authByState } from "./event-checks-auth.js";
 import { FederationError } from "./federation-client.js";
 import type { JoinedRoom, RoomJoinPersister } from "./room-join-persist.js";
+import { authoriseTogether } from "./auth-chain-check.js";
+
+/** The servers to send to and complete the state from: the one we joined through first. */
+function partialServers(via: string, inRoom: JsonValue | undefined, ourName: string): string[] {
+  const listed = Array.isArray(inRoom) ? inRoom.filter((s): s is string => typeof s === "string") : [];
+  return [...new Set([via, ...listed])].filter((s) => s !== ourName);
+}
 
 /** What joining needs of the federation client. */
 export interface JoinRequester {
@@ -37,6 +44,8 @@ export class RemoteJoiner {
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly serverName: string,
+    /** Ask for a reduced answer (no member events) and complete the state in the background. */
+    private readonly partialState: { enabled: boolean; joined: (roomId: string) => void } = { enabled: false, joined: () => undefined },
   ) {}
 
   /** Joins `userId` to `roomId` through the first of `servers` that lets it; `content` completes the member event. */
@@ -81,18 +90,24 @@ export class RemoteJoiner {
     if (version.eventIdFormat === "v1") draft["event_id"] = generateV1EventId(this.serverName);
     const signed = hashAndSignEvent(draft, version, this.serverName, this.signingKey) as unknown as Pdu;
     const eventId = computeEventId(signed, version);
-    const answer = await this.client.request(server, "PUT", `/_matrix/federation/v2/send_join/${encodeURIComponent(roomId)}/${encodeURIComponent(eventId)}`, { body: signed as JsonObject });
+    const omit = this.partialState.enabled ? "?omit_members=true" : "";
+    const answer = await this.client.request(server, "PUT", `/_matrix/federation/v2/send_join/${encodeURIComponent(roomId)}/${encodeURIComponent(eventId)}${omit}`, { body: signed as JsonObject });
     if (!isJsonObject(answer) || !Array.isArray(answer["state"]) || !Array.isArray(answer["auth_chain"])) throw new MatrixError(502, "M_UNKNOWN", "Invalid send_join answer");
+    // A resident server may answer in full though we asked for less (servers that do not implement it).
+    const partial = this.partialState.enabled && answer["members_omitted"] === true ? partialServers(server, answer["servers_in_room"], this.serverName) : undefined;
 
     const join = await this.joinEvent(signed, eventId, answer["event"], version);
     const events = await this.checkedEvents(roomId, version, [...answer["state"], ...answer["auth_chain"]]);
     const accepted = this.authorised(version, events);
     const state = this.stateOf(roomId, version, answer["state"], accepted);
     const lookup = (id: string): RoomEvent | undefined => accepted.get(id)?.event;
-    const refusal = authByState(version, join.event, state, lookup) ?? authByAuthEvents(version, join.event, lookup);
+    // Without the members (partial state) our own earlier membership may be missing from the state:
+    // the join is then checked against its auth events only, as Synapse does.
+    const refusal = (partial ? undefined : authByState(version, join.event, state, lookup)) ?? authByAuthEvents(version, join.event, lookup);
     if (refusal !== undefined) throw new MatrixError(403, "M_FORBIDDEN", `Our join does not pass the room's auth rules: ${refusal}`);
-    const joined: JoinedRoom = { roomId, version, events: accepted, state, join };
+    const joined: JoinedRoom = { roomId, version, events: accepted, state, join, ...(partial ? { partialServers: partial } : {}) };
     if (!(await this.persister.persist(joined))) this.log.info({ roomId }, "room appeared while joining; join not stored twice");
+    else if (partial) this.partialState.joined(roomId);
   }
 
   /** The resident server may have co-signed our join (restricted rooms); otherwise ours as sent. */
@@ -117,26 +132,10 @@ export class RemoteJoiner {
     return out;
   }
 
-  /**
-   * The events that pass the auth rules against their own auth events, which must themselves pass:
-   * parents first by depth, then again while any event's auth events were accepted later.
-   */
+  /** The events that pass the auth rules against their own auth events, which must themselves pass. */
   private authorised(version: RoomVersion, events: ReadonlyMap<string, Checked>): Map<string, Checked> {
-    const accepted = new Map<string, Checked>();
-    let pending = [...events.values()].sort((a, b) => (a.event.depth ?? 0) - (b.event.depth ?? 0));
-    const lookup = (id: string): RoomEvent | undefined => accepted.get(id)?.event;
-    for (let progress = true; progress && pending.length > 0; ) {
-      progress = false;
-      const next: Checked[] = [];
-      for (const item of pending) {
-        if (authByAuthEvents(version, item.event, lookup) === undefined) {
-          accepted.set(item.event.event_id, item);
-          progress = true;
-        } else next.push(item);
-      }
-      pending = next;
-    }
-    if (pending.length > 0) this.log.info({ count: pending.length }, "events of a send_join answer refused by the auth rules");
+    const { accepted, refused } = authoriseTogether(version, [...events.values()]);
+    if (refused.length > 0) this.log.info({ count: refused.length }, "events of a send_join answer refused by the auth rules");
     return accepted;
   }
 

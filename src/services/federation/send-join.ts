@@ -8,7 +8,7 @@
  */
 import { MatrixError } from "../../errors.js";
 import { domainOfId } from "../../protocol/identifiers.js";
-import type { Pdu, RoomEvent } from "../../protocol/event.js";
+import { splitStateKey, stateKey, type Pdu, type RoomEvent, type StateKey } from "../../protocol/event.js";
 import type { EventStore } from "../../storage/event-store.js";
 import type { FederatedRoomStore } from "../../storage/federated-room-store.js";
 import type { Db } from "../../storage/db.js";
@@ -23,7 +23,7 @@ import { resolveWithFork, stateAfter } from "./fork-resolution.js";
 
 export interface SendJoinResponse {
   origin: string;
-  members_omitted: false;
+  members_omitted: boolean;
   servers_in_room: string[];
   state: Pdu[];
   auth_chain: Pdu[];
@@ -45,7 +45,7 @@ export class SendJoinService {
   ) {}
 
   /** Checks and persists a remote join; answers the state before it and its auth chain. */
-  async sendJoin(origin: string, roomId: string, eventId: string, body: unknown): Promise<SendJoinResponse> {
+  async sendJoin(origin: string, roomId: string, eventId: string, body: unknown, omitMembers = false): Promise<SendJoinResponse> {
     const head = await this.cache.find(roomId);
     if (!head) throw new MatrixError(404, "M_NOT_FOUND", "Unknown room");
     const checked = await this.checker.check(body, head.version);
@@ -58,8 +58,12 @@ export class SendJoinService {
     if (event.state_key !== event.sender) throw new MatrixError(400, "M_BAD_JSON", "The state_key is not the sender");
     if (domainOfId(event.sender) !== origin) throw new MatrixError(403, "M_FORBIDDEN", "The joining user is not on the server sending the join");
 
+    // servers_in_room: the servers with joined members before this join (the spec's words).
+    const serversBefore = await this.federatedRooms.joinedServers(this.db.kysely, head.room.roomNid);
     const stateBefore = await this.linearizer.run(roomId, () => this.persist(pdu, event));
-    return this.response(roomId, stateBefore, pdu, event);
+    if (!omitMembers) return this.response(roomId, stateBefore, pdu, event, false, serversBefore);
+    const heroes = await this.federatedRooms.heroes(this.db.kysely, head.room.roomNid, event.sender, HEROES);
+    return this.response(roomId, withoutMembers(stateBefore, heroes), pdu, event, true, serversBefore);
   }
 
   /** Runs under the room's linearizer; returns the state before the join. */
@@ -87,7 +91,7 @@ export class SendJoinService {
     return before.state;
   }
 
-  private async response(roomId: string, state: ReadonlyMap<string, string>, pdu: Pdu, event: RoomEvent): Promise<SendJoinResponse> {
+  private async response(roomId: string, state: ReadonlyMap<string, string>, pdu: Pdu, event: RoomEvent, membersOmitted: boolean, servers: ReadonlySet<string>): Promise<SendJoinResponse> {
     const head = await this.cache.head(roomId);
     const stateIds = new Set(state.values());
     const closure = await loadAuthClosure(this.events, head.version, [...stateIds, ...event.auth_events]);
@@ -95,7 +99,28 @@ export class SendJoinService {
     const authChain: Pdu[] = [];
     // The spec lets events of `state` be left out of `auth_chain`.
     for (const [id, { stored }] of closure) (stateIds.has(id) ? stateEvents : authChain).push(stored.pdu);
-    const servers = await this.federatedRooms.joinedServers(this.db.kysely, head.room.roomNid);
-    return { origin: this.serverName, members_omitted: false, servers_in_room: [...servers], state: stateEvents, auth_chain: authChain, event: pdu };
+    return { origin: this.serverName, members_omitted: membersOmitted, servers_in_room: [...servers], state: stateEvents, auth_chain: authChain, event: pdu };
   }
+}
+
+/** How many members' events a reduced answer keeps for the joining server's room summary. */
+const HEROES = 5;
+
+/**
+ * The state of a reduced send_join answer (`omit_members`, MSC3706): no member events, except, when
+ * the room has neither a name nor a canonical alias, those of the members a client would name it
+ * after (the room summary's heroes: the spec asks for them so that the joining server can show the
+ * room before it has every member). Heroes are the first joined or invited members by user ID (the
+ * spec orders them by stream position, which another server's events do not share).
+ */
+export function withoutMembers(state: ReadonlyMap<StateKey, string>, heroes: readonly string[]): Map<StateKey, string> {
+  const out = new Map<StateKey, string>();
+  for (const [key, id] of state) if (splitStateKey(key)[0] !== "m.room.member") out.set(key, id);
+  const named = state.has(stateKey("m.room.name", "")) || state.has(stateKey("m.room.canonical_alias", ""));
+  if (named) return out;
+  for (const hero of heroes) {
+    const id = state.get(stateKey("m.room.member", hero));
+    if (id !== undefined) out.set(stateKey("m.room.member", hero), id);
+  }
+  return out;
 }

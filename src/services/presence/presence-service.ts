@@ -30,6 +30,9 @@ export interface UserExistence {
   exists(userId: string): Promise<boolean>;
 }
 
+/** Hears of each stored change of a local user's presence once it is committed (for the m.presence EDU). */
+export type PresenceAnnouncer = (userId: string, presence: UserPresence) => void;
+
 interface Live extends UserPresence {
   timer?: NodeJS.Timeout;
 }
@@ -38,6 +41,7 @@ export class PresenceService {
   private readonly live = new Map<string, Live>();
   private readonly queues = new Map<string, Promise<void>>();
   private closed = false;
+  private announce: PresenceAnnouncer | undefined;
 
   constructor(
     private readonly db: Db,
@@ -55,6 +59,11 @@ export class PresenceService {
     return this.options.enabled;
   }
 
+  /** Wired by context.ts when presence goes to other servers. */
+  setAnnouncer(announce: PresenceAnnouncer): void {
+    this.announce = announce;
+  }
+
   /**
    * Picks up users left online or idle by the previous run: nobody is syncing yet, so each goes
    * offline one offline timeout from now unless a client comes back.
@@ -63,6 +72,8 @@ export class PresenceService {
     if (!this.options.enabled) return;
     const now = this.clock.now();
     for (const row of await this.store.notOffline()) {
+      // Remote users' rows are kept by presence-federation.ts, which times them out on its own.
+      if (!row.userId.endsWith(`:${this.options.serverName}`)) continue;
       const p: Live = { ...fromRow(row), syncing: 0, lastUserSyncTs: now };
       this.live.set(row.userId, p);
       this.schedule(row.userId, p);
@@ -167,6 +178,8 @@ export class PresenceService {
       });
       // Waking the user's rooms reaches everyone who may see this presence.
       tx.onCommit(() => this.notifier.notify({ stream: "presence", position: this.stream.current, userIds: [userId], roomIds: rooms }));
+      const announced = { ...p };
+      tx.onCommit(() => this.announce?.(userId, announced));
     });
   }
 

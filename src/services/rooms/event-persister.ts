@@ -62,6 +62,8 @@ export interface PersistContext {
   readonly stateBefore: ReadonlyMap<StateKey, string>;
   readonly stateAfter: ReadonlyMap<StateKey, string>;
   readonly threadId: string | null;
+  /** The current state was merged by state resolution (an event on a fork): any key may have changed. */
+  readonly currentStateResolved?: boolean;
   /** Run after the commit (to notify others). */
   readonly afterCommit: (hook: () => void) => void;
 }
@@ -227,6 +229,7 @@ export class EventPersister {
         stateBefore: request.stateBefore,
         stateAfter,
         threadId,
+        currentStateResolved: request.currentState !== undefined,
         afterCommit: (h) => afterCommit.push(h),
       });
     }

@@ -12,7 +12,7 @@ import type { RoomStore } from "../../storage/room-store.js";
 import type { UserStore } from "../../storage/user-store.js";
 import type { CurrentStateCache, RoomHead } from "./current-state.js";
 import type { PersistedEvent } from "./event-persister.js";
-import type { EventSender } from "./event-sender.js";
+import type { Draft, EventSender } from "./event-sender.js";
 import type { RoomStateReader } from "./room-state-reader.js";
 
 export interface MembershipOptions {
@@ -27,8 +27,23 @@ export interface MembershipOptions {
 /** Joins a room this server is not in, over federation (services/federation/room-join.ts). */
 export type RemoteJoin = (roomId: string, userId: string, servers: readonly string[], content: JsonObject) => Promise<void>;
 
-/** Turns `#alias:server` into a room ID (the directory service does this); room IDs pass through. */
-export type AliasResolver = (roomIdOrAlias: string) => Promise<string>;
+/**
+ * Memberships that need another server (services/federation/membership-wiring.ts): inviting its users,
+ * and leaving or knocking on rooms this server is not in.
+ */
+export interface RemoteMemberships {
+  invite(roomId: string, draft: Draft, check: (head: RoomHead) => Promise<void>): Promise<PersistedEvent>;
+  leave(roomId: string, userId: string, reason: string | undefined): Promise<void>;
+  knock(roomId: string, userId: string, servers: readonly string[], content: JsonObject): Promise<void>;
+  /** Rejects every invite and withdraws every knock of the user in rooms this server is not in. */
+  leaveAll(userId: string): Promise<void>;
+}
+
+/**
+ * Turns `#alias:server` into a room ID and the servers to join it through (the directory service does
+ * this, over federation for other servers' aliases); room IDs pass through with no servers.
+ */
+export type AliasResolver = (roomIdOrAlias: string) => Promise<{ roomId: string; servers: readonly string[] }>;
 
 /** Runs before a user leaves a room or rejects an invite through the API; throws to refuse (server notices). */
 export type LeaveCheck = (roomId: string, userId: string, currentMembership: string) => Promise<void>;
@@ -44,8 +59,9 @@ function checkRoomIdOrAlias(roomIdOrAlias: string): void {
 }
 
 export class MembershipService {
-  private resolveAlias: AliasResolver = async (id) => id;
+  private resolveAlias: AliasResolver = async (id) => ({ roomId: id, servers: [] });
   private remoteJoin: RemoteJoin | undefined;
+  private remote: RemoteMemberships | undefined;
   private readonly leaveChecks: LeaveCheck[] = [];
 
   constructor(
@@ -64,6 +80,11 @@ export class MembershipService {
   /** Wired by context.ts: federation is built on rooms, not the other way. */
   setRemoteJoin(remoteJoin: RemoteJoin): void {
     this.remoteJoin = remoteJoin;
+  }
+
+  /** Wired by context.ts, as setRemoteJoin. */
+  setRemoteMemberships(remote: RemoteMemberships): void {
+    this.remote = remote;
   }
 
   /** Adds a check run before API leaves (not kicks, bans or deactivation). */
@@ -94,10 +115,10 @@ export class MembershipService {
   /** POST /join/{roomIdOrAlias} and /rooms/{roomId}/join. */
   async join(roomIdOrAlias: string, userId: string, options: MembershipOptions = {}): Promise<{ room_id: string }> {
     checkRoomIdOrAlias(roomIdOrAlias);
-    const roomId = await this.resolveAlias(roomIdOrAlias);
+    const { roomId, servers: aliasServers } = await this.resolveAlias(roomIdOrAlias);
     if (this.remoteJoin && !(await this.cache.find(roomId))) {
-      // Not a room of ours: join through the servers given, then the one in the room ID, if any.
-      const servers = [...(options.servers ?? []), ...(domainOfId(roomId) ? [domainOfId(roomId)] : [])];
+      // Not a room of ours: join through the servers given, those the alias's server named, then the one in the room ID, if any.
+      const servers = [...(options.servers ?? []), ...aliasServers, ...(domainOfId(roomId) ? [domainOfId(roomId)] : [])];
       await this.remoteJoin(roomId, userId, servers, await this.memberContent(userId, "join", options));
       return { room_id: roomId };
     }
@@ -158,17 +179,24 @@ export class MembershipService {
     if (target.endsWith(`:${this.serverName}`) && !(await this.users.exists(target))) {
       throw new MatrixError(404, "M_NOT_FOUND", "Unknown user");
     }
-    return this.change(roomId, sender, target, "invite", options, async (head) => {
+    const check = async (head: RoomHead): Promise<void> => {
       if ((await this.reader.membership(head, sender)) !== "join") throw new MatrixError(403, "M_FORBIDDEN", "You are not in this room");
       const current = await this.reader.membership(head, target);
       if (current === "ban") throw new MatrixError(403, "M_FORBIDDEN", `${target} is banned from the room`);
       if (current === "join") throw new MatrixError(403, "M_FORBIDDEN", `${target} is already in the room`);
-    });
+    };
+    // A user of another server: their server co-signs the invite before it is stored.
+    if (this.remote && domainOfId(target) !== this.serverName) {
+      return this.remote.invite(roomId, { type: "m.room.member", sender, stateKey: target, content: await this.memberContent(target, "invite", options) }, check);
+    }
+    return this.change(roomId, sender, target, "invite", options, check);
   }
 
   /** POST /rooms/{roomId}/leave: leaves, or rejects an invite, or withdraws a knock. */
   async leave(roomId: string, userId: string, options: MembershipOptions = {}): Promise<void> {
     const head = await this.cache.find(roomId);
+    // A room known only through an invite or knock from another server is left over federation.
+    if (!head && this.remote) return this.remote.leave(roomId, userId, options.reason);
     if (!head) throw new MatrixError(404, "M_NOT_FOUND", "Unknown room");
     const current = await this.reader.membership(head, userId);
     if (current === undefined || current === "leave" || current === "ban") {
@@ -202,7 +230,16 @@ export class MembershipService {
   /** POST /knock/{roomIdOrAlias}. */
   async knock(roomIdOrAlias: string, userId: string, options: MembershipOptions = {}): Promise<{ room_id: string }> {
     checkRoomIdOrAlias(roomIdOrAlias);
-    const roomId = await this.resolveAlias(roomIdOrAlias);
+    const resolved = await this.resolveAlias(roomIdOrAlias);
+    const roomId = resolved.roomId;
+    // The servers the alias's server named come after the caller's `via`, for a knock over federation.
+    options = { ...options, servers: [...(options.servers ?? []), ...resolved.servers] };
+    if (this.remote && !(await this.cache.find(roomId))) {
+      // Not a room of ours: knock through the servers given, then the one in the room ID, if any.
+      const servers = [...(options.servers ?? []), ...(domainOfId(roomId) ? [domainOfId(roomId)] : [])];
+      await this.remote.knock(roomId, userId, servers, await this.memberContent(userId, "knock", options));
+      return { room_id: roomId };
+    }
     const head = await this.localHead(roomId);
     if (!head.version.knocking) throw new MatrixError(403, "M_FORBIDDEN", "This room version does not support knocking");
     await this.change(roomId, userId, userId, "knock", options, async (current) => {
@@ -232,6 +269,7 @@ export class MembershipService {
         await this.change(membership.roomId, userId, userId, "leave", {}).catch(() => undefined);
       }
     }
+    await this.remote?.leaveAll(userId).catch(() => undefined);
   }
 
   private async change(

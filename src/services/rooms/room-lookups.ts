@@ -38,7 +38,20 @@ function decodeMutualToken(text: string): MutualRoomsToken | undefined {
   return undefined;
 }
 
+/**
+ * A closer event from the room's other servers than `local` (none held, or ours next to a gap in our
+ * history), or undefined to keep ours (federation/remote-timestamp.ts).
+ */
+export type RemoteTimestampLookup = (
+  roomId: string,
+  ts: number,
+  dir: "f" | "b",
+  local: { event_id: string; origin_server_ts: number } | undefined,
+) => Promise<{ event_id: string; origin_server_ts: number } | undefined>;
+
 export class RoomLookups {
+  private remoteLookup: RemoteTimestampLookup | undefined;
+
   constructor(
     private readonly cache: CurrentStateCache,
     private readonly reader: RoomStateReader,
@@ -46,6 +59,11 @@ export class RoomLookups {
     private readonly lookups: RoomLookupStore,
     private readonly mutualPageSize = 100,
   ) {}
+
+  /** Lets jump to date ask other servers in rooms whose history we hold only in part. */
+  setRemoteLookup(lookup: RemoteTimestampLookup): void {
+    this.remoteLookup = lookup;
+  }
 
   /**
    * GET /rooms/{roomId}/timestamp_to_event: for members, former members and anyone when the room is
@@ -64,10 +82,10 @@ export class RoomLookups {
     }
     const found = await this.lookups.eventNearTimestamp(head.room.roomNid, ts, dir);
     const eventId = found ? (await this.events.eventIdsOf([found.eventNid])).get(found.eventNid) : undefined;
-    if (!found || eventId === undefined) {
-      throw new MatrixError(404, "M_NOT_FOUND", `Unable to find event from ${ts} in ${dir === "f" ? "forward" : "backward"} direction`);
-    }
-    return { event_id: eventId, origin_server_ts: found.originServerTs };
+    const local = found && eventId !== undefined ? { event_id: eventId, origin_server_ts: found.originServerTs } : undefined;
+    const answer = (this.remoteLookup ? await this.remoteLookup(roomId, ts, dir, local) : undefined) ?? local;
+    if (!answer) throw new MatrixError(404, "M_NOT_FOUND", `Unable to find event from ${ts} in ${dir === "f" ? "forward" : "backward"} direction`);
+    return answer;
   }
 
   /**

@@ -23,7 +23,19 @@ export interface MessagesPage {
   state?: ClientEvent[];
 }
 
+/**
+ * Fills gaps in a room's history (events whose prev events we lack) at depths in (minDepth, maxDepth]
+ * from other servers: "none" when there is no gap there (federation/backfiller.ts).
+ */
+export type Backfill = (roomId: string, maxDepth: number, minDepth: number) => Promise<"none" | "filled" | "unfilled">;
+
+/** Backfills from other servers one /messages request may wait for. */
+const MAX_BACKFILLS = 2;
+
 export class RoomReads {
+  private backfill: Backfill | undefined;
+  private fullStateWait: ((roomId: string) => Promise<void>) | undefined;
+
   constructor(
     private readonly cache: CurrentStateCache,
     private readonly reader: RoomStateReader,
@@ -33,6 +45,16 @@ export class RoomReads {
     private readonly formatter: EventFormatter,
     private readonly visibility: VisibilityService,
   ) {}
+
+  /** Lets /messages fetch older history from other servers where ours has gaps (after a join over federation). */
+  setBackfill(backfill: Backfill): void {
+    this.backfill = backfill;
+  }
+
+  /** Lets /members of a room joined with partial state wait for the omitted members (federation/partial-state.ts). */
+  setFullStateWait(wait: (roomId: string) => Promise<void>): void {
+    this.fullStateWait = wait;
+  }
 
   /**
    * The state a user may read: the current state while joined (or the room is world-readable), the
@@ -91,7 +113,13 @@ export class RoomReads {
 
   /** GET /members: member events, optionally `at` a pagination token and by membership. */
   async members(roomId: string, viewer: Viewer, options: { at?: string; membership?: string; notMembership?: string }): Promise<ClientEvent[]> {
-    const head = await this.cache.head(roomId);
+    let head = await this.cache.head(roomId);
+    // A client asks for the member list to show it whole (lazy-loading clients rely on it): while the
+    // room's state is partial, wait for the rest, as Synapse does.
+    if (head.room.partialState && this.fullStateWait) {
+      await this.fullStateWait(roomId);
+      head = await this.cache.head(roomId);
+    }
     let { state } = await this.readableState(head, viewer.userId);
     if (options.at !== undefined) {
       const token = decodePaginationToken(options.at);
@@ -164,9 +192,20 @@ export class RoomReads {
     const chunk: StoredEvent[] = [];
     let cursor = from;
     let exhausted = false;
+    let backfills = 0;
     // Filtering and visibility may drop events: fetch more until the page is full or history ends.
     for (let round = 0; round < 10 && chunk.length < limit && !exhausted; round++) {
       const batch = await this.events.roomEventsTopological(roomNid, cursor, options.dir, Math.max(limit * 2, 20), to);
+      // Backwards, a gap in our history within this batch (or below it, when the batch reaches the
+      // oldest events we hold) is filled from other servers before the batch is used, as Synapse does:
+      // then the batch is read again, so events come out in order with nothing skipped.
+      if (options.dir === "b" && this.backfill && backfills < MAX_BACKFILLS) {
+        const full = batch.length === Math.max(limit * 2, 20);
+        const lowest = full ? (batch[batch.length - 1] as StoredEvent).depth - 1 : (to?.depth ?? -1);
+        const outcome = await this.backfill(roomId, cursor.depth, lowest);
+        if (outcome !== "none") backfills++;
+        if (outcome === "filled") continue;
+      }
       if (batch.length === 0) {
         exhausted = true;
         break;

@@ -42,7 +42,8 @@ export function encodeTopologicalToken(token: TopologicalToken): string {
 export type PaginationToken = { kind: "topological"; depth: number; stream: number } | { kind: "stream"; stream: number };
 
 export function decodePaginationToken(token: string): PaginationToken {
-  const topo = /^t(\d+)-(\d+)$/.exec(token);
+  // The stream part is negative for events fetched from other servers (backfill-store.ts).
+  const topo = /^t(\d+)-(-?\d+)$/.exec(token);
   if (topo) return { kind: "topological", depth: Number(topo[1]), stream: Number(topo[2]) };
   if (token.startsWith("s")) return { kind: "stream", stream: decodeSyncToken(token).events };
   throw new MatrixError(400, "M_INVALID_PARAM", "Invalid pagination token");

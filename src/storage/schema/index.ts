@@ -14,5 +14,7 @@ import type { MediaTables } from "./media.js";
 import type { PushersTables } from "./pushers.js";
 import type { ThumbnailTables } from "./thumbnails.js";
 import type { UrlPreviewTables } from "./url-previews.js";
+import type { OutOfBandMembershipTables } from "./out-of-band-memberships.js";
+import type { PartialStateTables } from "./partial-state.js";
 
-export interface Schema extends AccountsTables, EventsTables, UserDataTables, RelationsTables, UserDirectoryTables, ReportsTables, PushTables, SearchTables, E2eTables, FederationTables, KeyBackupTables, MediaTables, PushersTables, ThumbnailTables, UrlPreviewTables {}
+export interface Schema extends AccountsTables, EventsTables, UserDataTables, RelationsTables, UserDirectoryTables, ReportsTables, PushTables, SearchTables, E2eTables, FederationTables, KeyBackupTables, MediaTables, PushersTables, ThumbnailTables, UrlPreviewTables, OutOfBandMembershipTables, PartialStateTables {}

@@ -32,9 +32,11 @@ export const knockRoom = defineRoute({
   auth: "user",
   rateLimit: "message",
   body: reason,
-  handle: ({ deps, params, body, requester }) => {
+  handle: ({ deps, params, query, body, requester }) => {
     refuseIfSuspended(requester);
-    return deps.membership.knock(params["roomIdOrAlias"] as string, requester!.userId, { reason: body.reason });
+    // As for joins: the servers to knock through when this server is not in the room.
+    const servers = [query["via"], query["server_name"]].flat().filter((s): s is string => typeof s === "string");
+    return deps.membership.knock(params["roomIdOrAlias"] as string, requester!.userId, { reason: body.reason, servers });
   },
 });
 
