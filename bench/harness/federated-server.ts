@@ -4,28 +4,9 @@
  * self-signed certificate, and may connect to loopback (`ip_range_allowlist`) without checking
  * certificates (`verify_tls: false`).
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { generate } from "selfsigned";
 import { freePort, startBenchServer, type BenchServer } from "./server-process.js";
+import { loopbackCertificate } from "../../test/harness/loopback-tls.js";
 
-let certificate: Promise<{ cert: string; key: string }> | undefined;
-
-function loopbackCertificate(): Promise<{ cert: string; key: string }> {
-  certificate ??= (async () => {
-    const pems = await generate([{ name: "commonName", value: "127.0.0.1" }], {
-      keySize: 2048,
-      algorithm: "sha256",
-      extensions: [{ name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }] }],
-    });
-    const dir = mkdtempSync(join(tmpdir(), "tessera-bench-tls-"));
-    writeFileSync(join(dir, "cert.pem"), pems.cert);
-    writeFileSync(join(dir, "key.pem"), pems.private);
-    return { cert: join(dir, "cert.pem"), key: join(dir, "key.pem") };
-  })();
-  return certificate;
-}
 
 export interface FederatedBenchServer extends BenchServer {
   serverName: string;

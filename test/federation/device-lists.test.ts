@@ -1,7 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { type ApiClient, registeredClients } from "../harness/client.js";
-import { startFederatedServer, type FederatedServer } from "../harness/federation.js";
+import type { ApiClient } from "../harness/client.js";
+import { startTwoServers, type FederatedServer } from "../harness/federation.js";
 import { syncPosition } from "../harness/federated-rooms.js";
 import { TestCrossSigning, TestDevice } from "../harness/e2e-keys.js";
 
@@ -31,11 +31,7 @@ describe("federation: device-list and cross-signing changes reach users of other
   let bobId: string;
 
   before(async () => {
-    [one, two] = await Promise.all([startFederatedServer({ config: fast }), startFederatedServer({ config: fast })]);
-    [alice] = await registeredClients(one.url, "alice");
-    [bob] = await registeredClients(two.url, "bob");
-    aliceId = `@alice:${one.serverName}`;
-    bobId = `@bob:${two.serverName}`;
+    ({ one, two, alice, bob, aliceId, bobId } = await startTwoServers(fast));
     const roomId = (await alice.post(`${V3}/createRoom`, { preset: "public_chat" })).body["room_id"] as string;
     const joined = await bob.post(`${V3}/join/${encodeURIComponent(roomId)}?server_name=${encodeURIComponent(one.serverName)}`, {});
     assert.equal(joined.status, 200, JSON.stringify(joined.body));

@@ -5,8 +5,8 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { request } from "node:https";
-import { registeredClients, type ApiClient } from "../harness/client.js";
-import { startFederatedServer, type FederatedServer } from "../harness/federation.js";
+import type { ApiClient } from "../harness/client.js";
+import { startTwoServers, type FederatedServer } from "../harness/federation.js";
 import { signedRequest, syncUntil, type Json, type SyncEvent } from "../harness/federated-rooms.js";
 import { hashToken } from "../../src/services/accounts/tokens.js";
 
@@ -40,11 +40,7 @@ describe("federation: aliases, room directories, spaces and OpenID between serve
   let gardenId: string;
 
   before(async () => {
-    [one, two] = await Promise.all([startFederatedServer({ config: fast }), startFederatedServer({ config: fast })]);
-    [alice] = await registeredClients(one.url, "alice");
-    [bob] = await registeredClients(two.url, "bob");
-    aliceId = `@alice:${one.serverName}`;
-    bobId = `@bob:${two.serverName}`;
+    ({ one, two, alice, bob, aliceId, bobId } = await startTwoServers(fast));
     const lobby = await alice.post(`${V3}/createRoom`, { preset: "public_chat", visibility: "public", room_alias_name: "lobby", name: "Federated Lobby", topic: "all welcome" });
     assert.equal(lobby.status, 200, JSON.stringify(lobby.body));
     lobbyId = lobby.body["room_id"] as string;

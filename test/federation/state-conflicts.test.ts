@@ -7,8 +7,8 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ApiClient, registeredClients } from "../harness/client.js";
-import { startFederatedServer, type FederatedServer } from "../harness/federation.js";
+import { ApiClient } from "../harness/client.js";
+import { startTwoServers, type FederatedServer } from "../harness/federation.js";
 import { bodies, signedRequest, syncPosition, syncUntil, type Json, type SyncEvent } from "../harness/federated-rooms.js";
 import { computeEventId } from "../../src/protocol/event-id.js";
 import { hashAndSignEvent } from "../../src/protocol/event-signing.js";
@@ -27,11 +27,7 @@ describe("federation: forks of a room's graph between servers", () => {
   let bobId: string;
 
   before(async () => {
-    [one, two] = await Promise.all([startFederatedServer({ config: fast }), startFederatedServer({ config: fast })]);
-    [alice] = await registeredClients(one.url, "alice");
-    [bob] = await registeredClients(two.url, "bob");
-    aliceId = `@alice:${one.serverName}`;
-    bobId = `@bob:${two.serverName}`;
+    ({ one, two, alice, bob, aliceId, bobId } = await startTwoServers(fast));
   });
   after(async () => {
     await Promise.all([one?.destroy(), two?.destroy()]);

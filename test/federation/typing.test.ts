@@ -1,7 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { type ApiClient, registeredClients } from "../harness/client.js";
-import { startFederatedServer, type FederatedServer } from "../harness/federation.js";
+import type { ApiClient } from "../harness/client.js";
+import { startTwoServers, type FederatedServer } from "../harness/federation.js";
 import { signedRequest, syncPosition } from "../harness/federated-rooms.js";
 
 const V3 = "/_matrix/client/v3";
@@ -32,11 +32,7 @@ describe("federation: typing notifications between servers (m.typing)", () => {
   let roomId: string;
 
   before(async () => {
-    [one, two] = await Promise.all([startFederatedServer({ config: fast }), startFederatedServer({ config: fast })]);
-    [alice] = await registeredClients(one.url, "alice");
-    [bob] = await registeredClients(two.url, "bob");
-    aliceId = `@alice:${one.serverName}`;
-    bobId = `@bob:${two.serverName}`;
+    ({ one, two, alice, bob, aliceId, bobId } = await startTwoServers(fast));
     roomId = (await alice.post(`${V3}/createRoom`, { preset: "public_chat" })).body["room_id"] as string;
     assert.equal((await bob.post(`${V3}/join/${encodeURIComponent(roomId)}?server_name=${encodeURIComponent(one.serverName)}`, {})).status, 200);
   });

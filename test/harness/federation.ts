@@ -4,13 +4,11 @@
  * is named `127.0.0.1:<federation port>` so that server discovery connects straight to it (an IP
  * literal with a port). Certificate checks are off: the certificates are self-signed.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { generate } from "selfsigned";
 import type { DatabaseKind } from "./databases.js";
 import { startTestServer, type TestServer } from "./server.js";
+import { loopbackCertificate } from "./loopback-tls.js";
+import { registeredClients, type ApiClient } from "./client.js";
 
 /** A port that was free a moment ago (the server binds it right after). */
 async function freePort(): Promise<number> {
@@ -25,23 +23,6 @@ async function freePort(): Promise<number> {
   });
 }
 
-let certificate: Promise<{ cert: string; key: string }> | undefined;
-
-/** One certificate for 127.0.0.1 serves every server of the test process. */
-function loopbackCertificate(): Promise<{ cert: string; key: string }> {
-  certificate ??= (async () => {
-    const pems = await generate([{ name: "commonName", value: "127.0.0.1" }], {
-      keySize: 2048,
-      algorithm: "sha256",
-      extensions: [{ name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }] }],
-    });
-    const dir = mkdtempSync(join(tmpdir(), "tessera-tls-"));
-    writeFileSync(join(dir, "cert.pem"), pems.cert);
-    writeFileSync(join(dir, "key.pem"), pems.private);
-    return { cert: join(dir, "cert.pem"), key: join(dir, "key.pem") };
-  })();
-  return certificate;
-}
 
 export interface FederatedServer extends TestServer {
   readonly federationPort: number;
@@ -71,4 +52,20 @@ export async function startFederatedServer(options: { database?: DatabaseKind; c
     },
   });
   return Object.assign(server, { federationPort, federationHost });
+}
+
+/** Two federating servers with a user on each: alice on one, bob on two (most federation tests start so). */
+export interface TwoServers {
+  one: FederatedServer;
+  two: FederatedServer;
+  alice: ApiClient;
+  bob: ApiClient;
+  aliceId: string;
+  bobId: string;
+}
+
+export async function startTwoServers(config: Record<string, unknown> = {}): Promise<TwoServers> {
+  const [one, two] = await Promise.all([startFederatedServer({ config }), startFederatedServer({ config })]);
+  const [[alice], [bob]] = await Promise.all([registeredClients(one.url, "alice"), registeredClients(two.url, "bob")]);
+  return { one, two, alice: alice as ApiClient, bob: bob as ApiClient, aliceId: `@alice:${one.serverName}`, bobId: `@bob:${two.serverName}` };
 }

@@ -23,14 +23,13 @@ import { OutOfBandSync } from "../sync/out-of-band-sync.js";
 import type { SyncContributor } from "../sync/sync-types.js";
 import type { EventChecker } from "./event-checks.js";
 import type { FederationClient } from "./federation-client.js";
-import type { StateBeforeResolver } from "./inbound-pdu-state.js";
 import { InviteReceiver, type LocalUsers } from "./invite-receiver.js";
 import type { KeyRing } from "./key-ring.js";
 import { MakeMembershipService } from "./make-membership.js";
 import { MembershipHandshake } from "./membership-handshake.js";
 import { OutOfBandMemberships } from "./out-of-band-memberships.js";
 import { OutOfBandPdus } from "./out-of-band-pdus.js";
-import type { OutboundPdus } from "./outbound-pdu.js";
+import type { MembershipReceiver } from "./membership-receipt.js";
 import { RemoteInviter } from "./remote-inviter.js";
 import { RemoteKnocker } from "./remote-knock.js";
 import { RemoteLeaver } from "./remote-leave.js";
@@ -68,8 +67,7 @@ export interface FederationMembershipDeps {
   serverName: string;
   /** Shared with the rest of room federation (wireFederationRooms). */
   checker: EventChecker;
-  resolver: StateBeforeResolver;
-  outbound: OutboundPdus;
+  receiver: MembershipReceiver;
   roomServers: FederatedRoomStore;
   joiner: RemoteJoiner;
 }
@@ -104,7 +102,7 @@ export function wireFederationMemberships(d: FederationMembershipDeps): Federati
   return {
     invites: new InviteReceiver(d.db, d.checker, d.heads, d.reader, d.roomServers, d.users, outOfBand, d.signingKey, d.serverName),
     make: new MakeMembershipService(d.heads, d.sender),
-    send: new SendMembershipService(d.checker, d.heads, d.events, d.resolver, d.persister, d.linearizer, d.outbound),
+    send: new SendMembershipService(d.receiver, d.heads, d.events),
     sync: new OutOfBandSync(store),
     pdus: new OutOfBandPdus(d.heads, d.checker, outOfBand, d.log, d.serverName),
   };

@@ -29,6 +29,7 @@ import { EventServing } from "./outbound-pdu-missing.js";
 import { RemoteJoiner } from "./room-join.js";
 import { RoomJoinPersister } from "./room-join-persist.js";
 import { SendJoinService } from "./send-join.js";
+import { MembershipReceiver } from "./membership-receipt.js";
 import { PartialStateStore } from "../../storage/partial-state-store.js";
 import { PartialStateCompleter } from "./partial-state.js";
 import { wireFederationMemberships, type FederationMemberships } from "./membership-wiring.js";
@@ -118,7 +119,9 @@ export function wireFederationRooms(d: FederationRoomDeps): FederationRooms {
   const partialState = new PartialStateCompleter(d.db, d.rooms, partialRooms, d.events, d.states, store, d.heads, d.linearizer, d.eventStream, d.notifier, d.client, checker, d.clock, d.log, d.serverName);
   const joiner = new RemoteJoiner(d.client, checker, joinPersister, d.signingKey, d.clock, d.log, d.serverName, { enabled: d.partialStateJoins, joined: (roomId) => partialState.start(roomId) });
   // Sets the membership service's remote join (through the inviter's server first) and its invites, leaves and knocks.
-  const memberships = wireFederationMemberships({ ...d, checker, resolver, outbound, roomServers: store, joiner });
+  // send_join, send_leave and send_knock check and persist the other server's member event alike.
+  const receiver = new MembershipReceiver(checker, d.heads, d.events, resolver, d.persister, d.linearizer, outbound);
+  const memberships = wireFederationMemberships({ ...d, checker, receiver, roomServers: store, joiner });
 
   const served = new ServedRooms(d.db, d.heads, d.events, store);
   const serverVisibility = new ServerVisibility(d.events, d.states);
@@ -129,7 +132,7 @@ export function wireFederationRooms(d: FederationRoomDeps): FederationRooms {
 
   return {
     makeJoin: new MakeJoinService(d.heads, d.sender),
-    sendJoin: new SendJoinService(d.db, checker, d.heads, d.events, resolver, d.persister, d.linearizer, outbound, store, d.serverName),
+    sendJoin: new SendJoinService(d.db, receiver, d.heads, d.events, store, d.serverName),
     memberships,
     events: new EventServing(d.db, d.heads, d.events, d.rooms, store, d.clock, d.serverName),
     history: new HistoryServing(served, d.events, new RoomLookupStore(d.db), serverVisibility, d.clock, d.serverName),
