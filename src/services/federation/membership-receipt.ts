@@ -9,11 +9,15 @@
  */
 import { MatrixError } from "../../errors.js";
 import type { Pdu, RoomEvent, StateKey } from "../../protocol/event.js";
+import { addEventSignature } from "../../protocol/event-signing.js";
 import { domainOfId } from "../../protocol/identifiers.js";
+import { isJsonObject } from "../../protocol/json.js";
+import type { SigningKey } from "../../protocol/signing-key.js";
 import type { EventStore } from "../../storage/event-store.js";
 import type { CurrentStateCache, RoomHead } from "../rooms/current-state.js";
 import type { EventPersister } from "../rooms/event-persister.js";
 import type { RoomLinearizer } from "../rooms/room-linearizer.js";
+import type { RestrictedJoinAuthoriser } from "../rooms/restricted-join-authoriser.js";
 import type { EventChecker } from "./event-checks.js";
 import { authByAuthEvents, authByState, authEventIdsNeeded, stateIdsNeeded, storedLookup } from "./event-checks-auth.js";
 import { resolveWithFork, stateAfter } from "./fork-resolution.js";
@@ -37,13 +41,19 @@ export class MembershipReceiver {
     private readonly persister: EventPersister,
     private readonly linearizer: RoomLinearizer,
     private readonly outbound: OutboundPdus,
+    private readonly restricted: RestrictedJoinAuthoriser,
+    private readonly signingKey: SigningKey,
+    private readonly serverName: string,
   ) {}
 
   /** Checks and persists the member event; a retry of one already accepted is answered again. */
   async receive(origin: string, roomId: string, eventId: string, body: unknown, membership: "join" | "leave" | "knock"): Promise<ReceivedMembership> {
     const head = await this.cache.find(roomId);
     if (!head) throw new MatrixError(404, "M_NOT_FOUND", "Unknown room");
-    const checked = await this.checker.check(body, head.version);
+    // A restricted join names one of our members as its authoriser: we check the joiner qualifies
+    // and add our server's signature, which the auth rules require (the answer carries it back).
+    const signed = membership === "join" ? await this.coSign(head, origin, body) : body;
+    const checked = await this.checker.check(signed, head.version);
     if (!checked.ok) throw checked.badFormat ? new MatrixError(400, "M_BAD_JSON", checked.reason) : new MatrixError(403, "M_FORBIDDEN", checked.reason);
     if (!checked.contentHashValid) throw new MatrixError(400, "M_BAD_JSON", "The event's content hash does not match");
     const { pdu, event } = checked;
@@ -54,6 +64,16 @@ export class MembershipReceiver {
     if (domainOfId(event.sender) !== origin) throw new MatrixError(403, "M_FORBIDDEN", "The user is not on the server sending the event");
     const stateBefore = await this.linearizer.run(roomId, () => this.persist(pdu, event));
     return { head, pdu, event, stateBefore };
+  }
+
+  private async coSign(head: RoomHead, origin: string, body: unknown): Promise<unknown> {
+    if (!isJsonObject(body) || !isJsonObject(body["content"])) return body;
+    const via = body["content"]["join_authorised_via_users_server"];
+    if (typeof via !== "string" || domainOfId(via) !== this.serverName) return body;
+    const sender = body["sender"];
+    if (typeof sender !== "string" || domainOfId(sender) !== origin) return body; // refused below
+    if ((await this.restricted.authoriser(head, sender)) === undefined) return body; // no longer restricted, or already in
+    return addEventSignature(body, head.version, this.serverName, this.signingKey);
   }
 
   /** Runs under the room's linearizer; returns the state before the event. */

@@ -30,6 +30,7 @@ import { RemoteJoiner } from "./room-join.js";
 import { RoomJoinPersister } from "./room-join-persist.js";
 import { SendJoinService } from "./send-join.js";
 import { MembershipReceiver } from "./membership-receipt.js";
+import { RestrictedJoinAuthoriser } from "../rooms/restricted-join-authoriser.js";
 import { PartialStateStore } from "../../storage/partial-state-store.js";
 import { PartialStateCompleter } from "./partial-state.js";
 import { wireFederationMemberships, type FederationMemberships } from "./membership-wiring.js";
@@ -120,7 +121,8 @@ export function wireFederationRooms(d: FederationRoomDeps): FederationRooms {
   const joiner = new RemoteJoiner(d.client, checker, joinPersister, d.signingKey, d.clock, d.log, d.serverName, { enabled: d.partialStateJoins, joined: (roomId) => partialState.start(roomId) });
   // Sets the membership service's remote join (through the inviter's server first) and its invites, leaves and knocks.
   // send_join, send_leave and send_knock check and persist the other server's member event alike.
-  const receiver = new MembershipReceiver(checker, d.heads, d.events, resolver, d.persister, d.linearizer, outbound);
+  const restricted = new RestrictedJoinAuthoriser(d.reader, d.rooms);
+  const receiver = new MembershipReceiver(checker, d.heads, d.events, resolver, d.persister, d.linearizer, outbound, restricted, d.signingKey, d.serverName);
   const memberships = wireFederationMemberships({ ...d, checker, receiver, roomServers: store, joiner });
 
   const served = new ServedRooms(d.db, d.heads, d.events, store);
@@ -131,7 +133,7 @@ export function wireFederationRooms(d: FederationRoomDeps): FederationRooms {
   const backfillPersister = new BackfillPersister(d.db, d.events, d.states, backfillStore, resolver, outliers, remoteHistory, d.clock, d.log);
 
   return {
-    makeJoin: new MakeJoinService(d.heads, d.sender),
+    makeJoin: new MakeJoinService(d.heads, d.sender, restricted),
     sendJoin: new SendJoinService(d.db, receiver, d.heads, d.events, store, d.serverName),
     memberships,
     events: new EventServing(d.db, d.heads, d.events, d.rooms, store, d.clock, d.serverName),

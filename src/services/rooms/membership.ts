@@ -7,13 +7,13 @@
 import { MatrixError } from "../../errors.js";
 import { domainOfId, isValidUserId } from "../../protocol/identifiers.js";
 import type { JsonObject } from "../../protocol/json.js";
-import { isRestrictedJoinRule } from "../../protocol/auth/restricted-join.js";
 import type { RoomStore } from "../../storage/room-store.js";
 import type { UserStore } from "../../storage/user-store.js";
 import type { CurrentStateCache, RoomHead } from "./current-state.js";
 import type { PersistedEvent } from "./event-persister.js";
 import type { Draft, EventSender } from "./event-sender.js";
 import type { RoomStateReader } from "./room-state-reader.js";
+import { RestrictedJoinAuthoriser } from "./restricted-join-authoriser.js";
 
 export interface MembershipOptions {
   reason?: string | undefined;
@@ -71,6 +71,7 @@ export class MembershipService {
     private readonly rooms: RoomStore,
     private readonly users: UserStore,
     private readonly serverName: string,
+    private readonly restricted: RestrictedJoinAuthoriser = new RestrictedJoinAuthoriser(reader, rooms),
   ) {}
 
   setAliasResolver(resolver: AliasResolver): void {
@@ -134,42 +135,13 @@ export class MembershipService {
         },
         draft: async (head) => {
           const extra: JsonObject = {};
-          const current = await this.reader.membership(head, userId);
-          const joinRule = (await this.reader.content(head, "m.room.join_rules"))?.["join_rule"];
-          if (current !== "join" && current !== "invite" && typeof joinRule === "string" && isRestrictedJoinRule(head.version, joinRule)) {
-            extra["join_authorised_via_users_server"] = await this.restrictedJoinAuthoriser(head, userId);
-          }
+          const authoriser = await this.restricted.authoriser(head, userId);
+          if (authoriser !== undefined) extra["join_authorised_via_users_server"] = authoriser;
           return { content: await this.memberContent(userId, "join", options, extra) };
         },
       },
     );
     return { room_id: roomId };
-  }
-
-  /**
-   * For a restricted join: checks the user is joined to one of the rooms the `allow` list names and
-   * picks a local member who may invite to vouch for the join.
-   */
-  private async restrictedJoinAuthoriser(head: RoomHead, userId: string): Promise<string> {
-    const allow = (await this.reader.content(head, "m.room.join_rules"))?.["allow"];
-    const allowedRooms = Array.isArray(allow)
-      ? allow.filter((a): a is JsonObject => typeof a === "object" && a !== null && !Array.isArray(a) && a["type"] === "m.room_membership").map((a) => a["room_id"])
-      : [];
-    let qualifies = false;
-    for (const roomId of allowedRooms) {
-      if (typeof roomId !== "string") continue;
-      const room = await this.rooms.get(roomId);
-      if (room && (await this.rooms.membership(room.roomNid, userId)) === "join") {
-        qualifies = true;
-        break;
-      }
-    }
-    if (!qualifies) throw new MatrixError(403, "M_FORBIDDEN", "You are not a member of any room that grants access to this one");
-    const levels = await this.reader.powerLevels(head);
-    for (const member of await this.rooms.members(head.room.roomNid, "join", { localOnly: true })) {
-      if ((await this.reader.userPower(head, member)) >= levels.invite) return member;
-    }
-    throw new MatrixError(400, "M_UNABLE_TO_GRANT_JOIN", "No member of this server can authorise the join");
   }
 
   /** POST /rooms/{roomId}/invite. */
