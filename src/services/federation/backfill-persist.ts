@@ -23,7 +23,8 @@ import { relationOf } from "../rooms/room-event-view.js";
 import { authByAuthEvents, authByState, authEventIdsNeeded, stateIdsNeeded, storedLookup } from "./event-checks-auth.js";
 import type { StateBeforeResolver } from "./inbound-pdu-state.js";
 import type { OutlierFetcher } from "./outlier-fetcher.js";
-import type { CheckedEvent, RemoteHistory } from "./remote-history.js";
+import type { RemoteStateBefore } from "./remote-state-before.js";
+import type { CheckedEvent } from "./remote-history.js";
 
 interface StateBefore {
   state: ReadonlyMap<StateKey, string>;
@@ -42,7 +43,7 @@ export class BackfillPersister {
     private readonly store: BackfillStore,
     private readonly resolver: StateBeforeResolver,
     private readonly outliers: OutlierFetcher,
-    private readonly remote: RemoteHistory,
+    private readonly remoteState: RemoteStateBefore,
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {
@@ -106,19 +107,8 @@ export class BackfillPersister {
     // No forward extremities: the resolver must not take our current state for this old event.
     const local = await this.resolver.stateBefore({ ...head, extremities: [] }, event);
     if (local.ok) return { state: local.state, snapshot: local.snapshot };
-    const ids = await this.remote.stateIdsBefore(destination, head.room.roomId, event.event_id);
-    if (!ids) return undefined;
-    const unfetched = await this.outliers.ensure(destination, head, ids);
-    if (unfetched.size > 0) {
-      this.log.info({ roomId: head.room.roomId, eventId: event.event_id, missing: unfetched.size }, "state before a backfilled event incomplete");
-      return undefined;
-    }
-    const found = await this.events.getByIds(ids);
-    const state = new Map<StateKey, string>();
-    for (const stored of found.values()) {
-      if (stored.rejectedReason !== null || typeof stored.pdu.state_key !== "string") continue;
-      state.set(stateKey(stored.pdu.type, stored.pdu.state_key), stored.eventId);
-    }
+    const state = await this.remoteState.stateBefore(destination, head, event.event_id);
+    if (!state) return undefined;
     return { state, snapshot: null };
   }
 

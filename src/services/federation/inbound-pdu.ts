@@ -19,9 +19,14 @@ import type { StateBeforeResolver } from "./inbound-pdu-state.js";
 import { resolveWithFork, stateAfter } from "./fork-resolution.js";
 import { fetchMissingEvents, type MissingEventsSource } from "./inbound-pdu-missing.js";
 import type { RoomHead } from "../rooms/current-state.js";
-import type { Pdu, RoomEvent } from "../../protocol/event.js";
+import type { Pdu, RoomEvent, StateKey } from "../../protocol/event.js";
 
 type Outcome = JsonObject;
+
+export interface GapFiller {
+  ensure(destination: string, head: RoomHead, ids: readonly string[]): Promise<Set<string>>;
+  stateBefore(destination: string, head: RoomHead, eventId: string): Promise<Map<StateKey, string> | undefined>;
+}
 
 interface Accepted {
   readonly pdu: Pdu;
@@ -38,8 +43,8 @@ export class InboundPdus {
     private readonly linearizer: RoomLinearizer,
     private readonly remote: MissingEventsSource,
     private readonly log: Logger,
-    /** Fetches auth events we lack (rooms with partial state miss the members' events). */
-    private readonly outliers?: { ensure(destination: string, head: RoomHead, ids: readonly string[]): Promise<Set<string>> },
+    /** Fetches what /get_missing_events did not give: auth events (outliers) and the state before an event. */
+    private readonly gaps?: GapFiller,
   ) {}
 
   /** Processes the PDUs of one transaction from `origin`, parents before children; the answer per event ID. */
@@ -90,13 +95,20 @@ export class InboundPdus {
       }
       before = await this.resolver.stateBefore(await this.cache.head(event.room_id), event);
     }
+    if (!before.ok && this.gaps) {
+      // A gap /get_missing_events did not fill: the origin says what the state before the event is,
+      // and the unknown prev events stay unknown (as Synapse does).
+      const state = await this.gaps.stateBefore(origin, await this.cache.head(event.room_id), event.event_id);
+      if (state) before = { ok: true, state, snapshot: null };
+    }
     if (!before.ok) return { error: `prev_events unknown to us: ${before.missing.join(", ")}` };
     const current = await this.cache.head(event.room_id);
     const authIds = authEventIdsNeeded(current.version, event);
     const known = await this.events.getByIds(authIds);
     let unknown = authIds.filter((id) => !known.has(id));
-    // With partial state the sender's membership is usually one of the events we never received.
-    if (unknown.length > 0 && current.room.partialState && this.outliers) unknown = [...(await this.outliers.ensure(origin, current, unknown))];
+    // With partial state the sender's membership is usually one of the events we never received; after
+    // a gap, auth events may be missing too.
+    if (unknown.length > 0 && this.gaps) unknown = [...(await this.gaps.ensure(origin, current, unknown))];
     // Not knowing an auth event is not a verdict on the event: refuse it now, it may come again.
     if (unknown.length > 0) return { error: `auth events unknown to us: ${unknown.join(", ")}` };
     const lookup = await storedLookup(this.events, current.version, [...authIds, ...stateIdsNeeded(current.version, event, before.state)]);

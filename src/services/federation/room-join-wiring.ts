@@ -30,6 +30,7 @@ import { RemoteJoiner } from "./room-join.js";
 import { RoomJoinPersister } from "./room-join-persist.js";
 import { SendJoinService } from "./send-join.js";
 import { MembershipReceiver } from "./membership-receipt.js";
+import { RemoteStateBefore } from "./remote-state-before.js";
 import { RestrictedJoinAuthoriser } from "../rooms/restricted-join-authoriser.js";
 import { PartialStateStore } from "../../storage/partial-state-store.js";
 import { PartialStateCompleter } from "./partial-state.js";
@@ -107,8 +108,11 @@ export function wireFederationRooms(d: FederationRoomDeps): FederationRooms {
   const outbound = new OutboundPdus(store, d.federationSender, d.serverName, acl, partialRooms);
   d.persister.addHook(outbound.hook());
 
-  // Rooms with partial state fetch the auth events they lack (the outlier fetcher is made below).
-  const inbound = new InboundPdus(checker, d.heads, d.events, resolver, d.persister, d.linearizer, d.client, d.log, { ensure: (...args) => outliers.ensure(...args) });
+  // Auth events we lack and the state after gaps are fetched from the sending server (made below).
+  const inbound = new InboundPdus(checker, d.heads, d.events, resolver, d.persister, d.linearizer, d.client, d.log, {
+    ensure: (...args) => outliers.ensure(...args),
+    stateBefore: (...args) => remoteState.stateBefore(...args),
+  });
   d.transactions.setPduHandler(async (origin, pdus) => {
     const { allowed, refused } = await partitionByServerAcl(acl, d.heads, origin, pdus);
     // Rooms we are not in are ignored by `inbound`; a rescinded remote invite or refused knock is not.
@@ -130,7 +134,8 @@ export function wireFederationRooms(d: FederationRoomDeps): FederationRooms {
   const remoteHistory = new RemoteHistory(d.client, checker, d.log);
   const outliers = new OutlierFetcher(d.db, d.events, store, remoteHistory, d.clock, d.log);
   const backfillStore = new BackfillStore();
-  const backfillPersister = new BackfillPersister(d.db, d.events, d.states, backfillStore, resolver, outliers, remoteHistory, d.clock, d.log);
+  const remoteState = new RemoteStateBefore(remoteHistory, outliers, d.events, d.log);
+  const backfillPersister = new BackfillPersister(d.db, d.events, d.states, backfillStore, resolver, outliers, remoteState, d.clock, d.log);
 
   return {
     makeJoin: new MakeJoinService(d.heads, d.sender, restricted),
