@@ -331,7 +331,7 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
   if (config.registration.auto_join_rooms.length > 0) {
     registration.onNewAccount(autoJoinHook(config.registration.auto_join_rooms, membership, subsystemLogger(log, "auto-join")));
   }
-  const createRoom = new CreateRoomService(sender, persister, linearizer, stores.rooms, stores.users, clock, config.server_name);
+  const createRoom = new CreateRoomService(sender, persister, linearizer, stores.rooms, stores.users, clock, config.server_name, config.default_room_version);
   // Aliases and the room directory: createRoom's alias and publication, joins by alias.
   const aliases = new AliasService(db, stores.rooms, heads, reader, sender, clock, config.server_name);
   const roomDirectory = new RoomDirectoryService(stores.directory, stores.rooms, stores.users, stores.events, heads, aliases, {

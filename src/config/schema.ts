@@ -7,6 +7,7 @@ import { DEFAULT_IP_RANGE_BLOCKLIST, ipRangeSchema } from "./ip-ranges.js";
 import { isValidRoomAlias, isValidRoomId, isValidUserId } from "../protocol/identifiers.js";
 import { DEFAULT_MEDIA_CONFIG, mediaConfigSchema } from "./media-schema.js";
 import { DEFAULT_PUSH_CONFIG, pushConfigSchema } from "./push-schema.js";
+import { DEFAULT_ROOM_VERSION, SUPPORTED_ROOM_VERSIONS } from "../protocol/room-versions.js";
 
 const listenerSchema = z
   .object({
@@ -46,6 +47,11 @@ const supportSchema = z
 export const configSchema = z
   .object({
     server_name: z.string().min(1).default("localhost"),
+    /** The version of rooms created without one (and the capability clients read); servers of older software may need an older one. */
+    default_room_version: z
+      .string()
+      .refine((v) => SUPPORTED_ROOM_VERSIONS.includes(v), `must be one of ${SUPPORTED_ROOM_VERSIONS.join(", ")}`)
+      .default(DEFAULT_ROOM_VERSION),
     /** Base URL clients reach the client API at (for well-known and links); derived from the first listener when unset. */
     public_baseurl: z.string().url().optional(),
     listeners: z.array(listenerSchema).min(1).default([{ port: 8008, bind_address: "127.0.0.1", resources: ["client", "federation"], x_forwarded: false }]),

@@ -6,14 +6,19 @@
  * worker thread with its own connection checkpoints in PASSIVE mode every interval, which never
  * blocks the writer; the main connection keeps a high automatic threshold only as a backstop.
  */
+import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
+
+// An eval'd worker resolves bare module names from the process's working directory, not from this
+// file: it is handed the resolved path, so a server started from another directory finds the driver.
+const BETTER_SQLITE3 = createRequire(import.meta.url).resolve("better-sqlite3");
 
 /** Pages (4 KiB) the WAL may reach before the main connection checkpoints itself (the worker fell behind). */
 export const BACKSTOP_AUTOCHECKPOINT_PAGES = 16_384;
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
-const Database = require("better-sqlite3");
+const Database = require(workerData.driver);
 const db = new Database(workerData.path);
 db.pragma("busy_timeout = 5000");
 db.pragma("synchronous = " + workerData.synchronous);
@@ -38,7 +43,7 @@ export class SqliteCheckpointer {
 
   constructor(path: string, synchronous: "NORMAL" | "FULL", onError: (message: string) => void, intervalMs = 500) {
     // Inline source: the same code runs from src/ under tsx and from dist/, with no file to locate.
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, synchronous, intervalMs } });
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, synchronous, intervalMs, driver: BETTER_SQLITE3 } });
     this.worker.on("message", (message: { error?: string }) => {
       if (message.error) onError(message.error);
     });

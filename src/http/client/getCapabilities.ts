@@ -1,5 +1,5 @@
 /** GET /_matrix/client/v3/capabilities — client-server API "Capabilities negotiation". */
-import { DEFAULT_ROOM_VERSION, SUPPORTED_ROOM_VERSIONS } from "../../protocol/room-versions.js";
+import { SUPPORTED_ROOM_VERSIONS } from "../../protocol/room-versions.js";
 import { clientPaths, defineRoute } from "../route.js";
 
 export const getCapabilities = defineRoute({
@@ -12,7 +12,7 @@ export const getCapabilities = defineRoute({
     capabilities: {
       "m.change_password": { enabled: deps.config.password.enabled },
       "m.room_versions": {
-        default: DEFAULT_ROOM_VERSION,
+        default: deps.config.default_room_version,
         available: Object.fromEntries(SUPPORTED_ROOM_VERSIONS.map((v) => [v, "stable"])),
       },
       "m.set_displayname": { enabled: true },

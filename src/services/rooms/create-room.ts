@@ -62,6 +62,7 @@ export class CreateRoomService {
     private readonly users: UserStore,
     private readonly clock: Clock,
     private readonly serverName: string,
+    private readonly defaultVersion: string = DEFAULT_ROOM_VERSION,
   ) {}
 
   /** Wired by context.ts (membership and aliases are built on rooms, not the other way). */
@@ -72,7 +73,7 @@ export class CreateRoomService {
   }
 
   async createRoom(creator: string, request: CreateRoomRequest): Promise<{ room_id: string; room_alias?: string }> {
-    const versionId = request.room_version ?? DEFAULT_ROOM_VERSION;
+    const versionId = request.room_version ?? this.defaultVersion;
     const version = findRoomVersion(versionId);
     if (!version) throw new MatrixError(400, "M_UNSUPPORTED_ROOM_VERSION", `Unsupported room version ${versionId}`);
     const preset = request.preset ?? (request.visibility === "public" ? "public_chat" : "private_chat");
