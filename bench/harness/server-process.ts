@@ -57,7 +57,7 @@ listeners:
   - { port: ${port}, bind_address: 127.0.0.1, resources: [${federation ? "client" : "client, federation"}] }${federationListener}
 ${dbLines}
 data_dir: ${dir}
-log_level: warn
+log_level: ${process.env["BENCH_LOG_LEVEL"] ?? "warn"}
 registration: { enabled: true, tokens_required: false, shared_secret: "bench-shared-secret-0123456789" }
 rate_limits: { enabled: false }
 ${extraYaml}`,
@@ -65,7 +65,8 @@ ${extraYaml}`,
   // The flags `npm start` runs the server with (package.json), then any the bench run adds.
   const nodeArgs = ["--enable-source-maps", "--max-semi-space-size=2", ...(process.env["BENCH_SERVER_NODE_ARGS"] ?? "").split(" ").filter(Boolean)];
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, "dist/main.js", "start", "--config", join(dir, "tessera.yaml")], {
-    stdio: ["ignore", "pipe", "inherit"],
+    // BENCH_LOG_LEVEL (e.g. info) shows the servers' logs, for finding out why a run failed.
+    stdio: ["ignore", process.env["BENCH_LOG_LEVEL"] ? "inherit" : "pipe", "inherit"],
   });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {

@@ -112,6 +112,9 @@ function parsePdu(json: string): Pdu {
   return (/\d{16,}/.test(json) ? parseStrictJson(json, { mode: "lenient" }) : JSON.parse(json)) as Pdu;
 }
 
+/** IDs per statement where a list of IDs may be long. */
+const ID_CHUNK = 500;
+
 export class EventStore {
   private readonly ids = new InternCache(50_000);
   private readonly events = new LRUCache<number, StoredEvent>({ max: 10_000 });
@@ -122,19 +125,25 @@ export class EventStore {
   async internEventIds(tx: Tx, eventIds: readonly string[]): Promise<Map<string, number>> {
     const executor = tx.db;
     const out = new Map<string, number>();
-    const missing: string[] = [];
+    const missingSet = new Set<string>();
     for (const id of eventIds) {
       const nid = this.ids.nid(id);
       if (nid !== undefined) out.set(id, nid);
-      else if (!missing.includes(id)) missing.push(id);
+      else missingSet.add(id);
     }
-    if (missing.length === 0) return out;
-    const rows = await internIds.of(missing.length).all(this.db.dialect, executor, missing);
+    if (missingSet.size === 0) return out;
+    const missing = [...missingSet];
     const created = new Map<string, number>();
-    for (const row of rows) {
-      const nid = Number(row.event_nid);
-      out.set(row.event_id, nid);
-      created.set(row.event_id, nid);
+    // In chunks: a join of a large room interns tens of thousands of IDs, beyond SQLite's 32 766
+    // statement parameters.
+    for (let i = 0; i < missing.length; i += ID_CHUNK) {
+      const chunk = missing.slice(i, i + ID_CHUNK);
+      const rows = await internIds.of(chunk.length).all(this.db.dialect, executor, chunk);
+      for (const row of rows) {
+        const nid = Number(row.event_nid);
+        out.set(row.event_id, nid);
+        created.set(row.event_id, nid);
+      }
     }
     // A number handed out in a transaction that rolls back does not exist: cache only after commit.
     tx.onCommit(() => {
@@ -218,8 +227,12 @@ export class EventStore {
   async haveEvents(eventIds: readonly string[]): Promise<Set<string>> {
     const nids = await this.eventNids(eventIds);
     if (nids.size === 0) return new Set();
-    const rows = await this.db.kysely.selectFrom("events").select("event_nid").where("event_nid", "in", [...nids.values()]).execute();
-    const have = new Set(rows.map((r) => Number(r.event_nid)));
+    const all = [...nids.values()];
+    const have = new Set<number>();
+    for (let i = 0; i < all.length; i += ID_CHUNK) {
+      const rows = await this.db.kysely.selectFrom("events").select("event_nid").where("event_nid", "in", all.slice(i, i + ID_CHUNK)).execute();
+      for (const row of rows) have.add(Number(row.event_nid));
+    }
     return new Set([...nids].filter(([, nid]) => have.has(nid)).map(([id]) => id));
   }
 

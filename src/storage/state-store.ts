@@ -56,11 +56,14 @@ export class StateStore {
     }
     if (missing.size === 0) return out;
     const pairs = [...missing].map((key) => splitStateKey(key));
-    await tx.db
-      .insertInto("state_keys")
-      .values(pairs.map(([event_type, state_key]) => ({ event_type, state_key })))
-      .onConflict((oc) => oc.columns(["event_type", "state_key"]).doNothing())
-      .execute();
+    // In chunks: SQLite allows 32 766 parameters per statement, and a joined room's state may hold more keys.
+    for (let i = 0; i < pairs.length; i += 500) {
+      await tx.db
+        .insertInto("state_keys")
+        .values(pairs.slice(i, i + 500).map(([event_type, state_key]) => ({ event_type, state_key })))
+        .onConflict((oc) => oc.columns(["event_type", "state_key"]).doNothing())
+        .execute();
+    }
     const found = await this.lookupStateKeys(tx.db, [...missing]);
     for (const [key, nid] of found) out.set(key, nid);
     tx.onCommit(() => {
@@ -246,11 +249,11 @@ export class StateStore {
           .execute();
       }
     }
-    if (changes.length > 0) {
+    for (let i = 0; i < changes.length; i += 500) {
       await tx.db
         .insertInto("state_deltas")
         .values(
-          changes.map((c) => ({
+          changes.slice(i, i + 500).map((c) => ({
             stream_ordering: streamOrdering,
             room_nid: roomNid,
             state_key_nid: c.stateKeyNid,

@@ -1,8 +1,8 @@
 /**
  * Which other servers have joined members in a room, cached per room for the outbound hook: without
  * it every event we send costs a query over the room's memberships. An entry is dropped whenever a
- * persisted event may change the room's memberships (a member event, or a fork merged by state
- * resolution); it is filled only by events that change none, so a read inside such an event's
+ * persisted event may change which other servers' users are joined (their member events, or a fork
+ * merged by state resolution); it is filled only by events that change none, so a read inside such an event's
  * transaction sees committed memberships only, and a rolled-back transaction leaves nothing wrong.
  */
 import { LRUCache } from "lru-cache";
@@ -16,6 +16,7 @@ export class JoinedServersCache {
 
   constructor(
     private readonly store: FederatedRoomStore,
+    private readonly serverName: string,
     private readonly partialRooms?: PartialStateStore,
   ) {}
 
@@ -34,7 +35,7 @@ export class JoinedServersCache {
 
   private async fromMembers(context: PersistContext): Promise<Set<string>> {
     const roomNid = context.head.room.roomNid;
-    if (changesMemberships(context)) {
+    if (this.changesRemoteMembers(context)) {
       this.byRoom.delete(roomNid);
       return this.store.joinedServers(context.tx.db, roomNid, false);
     }
@@ -47,7 +48,7 @@ export class JoinedServersCache {
 
   /** Every persisted event passes here (not only ours), so remote membership changes drop the entry too. */
   observe(context: PersistContext): void {
-    if (changesMemberships(context)) this.byRoom.delete(context.head.room.roomNid);
+    if (this.changesRemoteMembers(context)) this.byRoom.delete(context.head.room.roomNid);
   }
 
   /** For memberships written outside the persister (a room joined over federation). */
@@ -59,8 +60,11 @@ export class JoinedServersCache {
   read(executor: Executor, roomNid: number): Promise<Set<string>> {
     return this.store.joinedServers(executor, roomNid, false);
   }
-}
 
-function changesMemberships(context: PersistContext): boolean {
-  return context.event.type === "m.room.member" || context.currentStateResolved === true;
+  /** Only other servers' members count here: our own users joining or leaving change nothing. */
+  private changesRemoteMembers(context: PersistContext): boolean {
+    if (context.currentStateResolved === true) return true;
+    const { event } = context;
+    return event.type === "m.room.member" && typeof event.state_key === "string" && !event.state_key.endsWith(`:${this.serverName}`);
+  }
 }

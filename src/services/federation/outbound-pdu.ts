@@ -32,7 +32,7 @@ export class OutboundPdus {
     private readonly acl?: Pick<ServerAclService, "allowedOf">,
     partialRooms?: PartialStateStore,
   ) {
-    this.servers = new JoinedServersCache(store, partialRooms);
+    this.servers = new JoinedServersCache(store, serverName, partialRooms);
   }
 
   /** The next persist of this event sends it to the room's other servers though its sender is remote. */

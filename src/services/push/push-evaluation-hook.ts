@@ -26,22 +26,28 @@ export const MAIN_THREAD = "main";
 
 export function pushEvaluationHook(actions: PushActionStore, events: EventStore, rules: PushRulesCache, serverName: string): PersistHook {
   const isLocal = (userId: string): boolean => userId.endsWith(`:${serverName}`);
-  // Joined members by room, read once and kept until a membership event of the room commits: the room's
-  // writer is the only one that changes them, and it runs this hook. A membership event reads afresh
-  // (its own change is in the transaction) and drops the entry once it committed.
+  // Joined members by room, read once and then kept up to date by the room's events: the room's writer
+  // is the only one that changes them, and it runs this hook. A member event applies its own change
+  // to a copy (used for this event, cached once it commits), so a large room is not read again for
+  // every join; a merge by state resolution may change anyone, so it reads afresh.
   const joined = new LRUCache<number, JoinedMembers>({ max: 2_000 });
-  const joinedMembers = async ({ tx, event, head, afterCommit }: PersistContext): Promise<JoinedMembers> => {
+  const joinedMembers = async (context: PersistContext): Promise<JoinedMembers> => {
+    const { tx, event, head, afterCommit } = context;
     const roomNid = head.room.roomNid;
-    if (event.type === "m.room.member") {
+    const cached = joined.get(roomNid);
+    if (context.currentStateResolved === true || (event.type === "m.room.member" && !cached)) {
       afterCommit(() => joined.delete(roomNid));
       return actions.joinedMembers(tx.db, roomNid);
     }
-    let members = joined.get(roomNid);
-    if (!members) {
-      members = await actions.joinedMembers(tx.db, roomNid);
+    if (!cached) {
+      const members = await actions.joinedMembers(tx.db, roomNid);
       joined.set(roomNid, members);
+      return members;
     }
-    return members;
+    if (event.type !== "m.room.member" || typeof event.state_key !== "string") return cached;
+    const after = await withMemberChange(cached, context, events, isLocal);
+    afterCommit(() => joined.set(roomNid, after));
+    return after;
   };
   return async (context: PersistContext) => {
     const { tx, event, head } = context;
@@ -91,6 +97,18 @@ export function pushEvaluationHook(actions: PushActionStore, events: EventStore,
       rows.filter((r) => !ignoring.has(r.userId)),
     );
   };
+}
+
+/** The joined members after a member event, from those before it (the event's state before says what the target was). */
+async function withMemberChange(before: JoinedMembers, context: PersistContext, events: EventStore, isLocal: (userId: string) => boolean): Promise<JoinedMembers> {
+  const target = context.event.state_key as string;
+  const prevId = context.stateBefore.get(stateKey("m.room.member", target));
+  const prev = prevId === undefined ? undefined : (await events.getByIds([prevId], context.tx.db)).get(prevId);
+  const wasJoined = prev?.pdu.content["membership"] === "join";
+  const isJoined = context.event.content["membership"] === "join";
+  if (wasJoined === isJoined) return before;
+  const local = isLocal(target) ? (isJoined ? [...before.local, target] : before.local.filter((u) => u !== target)) : before.local;
+  return { local, count: before.count + (isJoined ? 1 : -1) };
 }
 
 /**
