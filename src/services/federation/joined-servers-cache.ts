@@ -2,8 +2,8 @@
  * Which other servers have joined members in a room, cached per room for the outbound hook: without
  * it every event we send costs a query over the room's memberships. An entry is dropped whenever a
  * persisted event may change which other servers' users are joined (their member events, or a fork
- * merged by state resolution); it is filled only by events that change none, so a read inside such an event's
- * transaction sees committed memberships only, and a rolled-back transaction leaves nothing wrong.
+ * merged by state resolution), and kept only once the transaction that read it commits; rooms with
+ * partial state are not cached (their members arrive outside the persister).
  */
 import { LRUCache } from "lru-cache";
 import type { Executor } from "../../storage/db.js";
@@ -42,7 +42,9 @@ export class JoinedServersCache {
     const cached = this.byRoom.get(roomNid);
     if (cached) return new Set(cached);
     const servers = await this.store.joinedServers(context.tx.db, roomNid, false);
-    this.byRoom.set(roomNid, new Set(servers));
+    // While the state is partial the members arrive outside the persister: nothing is kept until then.
+    // Kept once the transaction commits: it may have written the memberships read (a join over federation).
+    if (!context.head.room.partialState) context.afterCommit(() => this.byRoom.set(roomNid, new Set(servers)));
     return servers;
   }
 

@@ -35,13 +35,14 @@ export function pushEvaluationHook(actions: PushActionStore, events: EventStore,
     const { tx, event, head, afterCommit } = context;
     const roomNid = head.room.roomNid;
     const cached = joined.get(roomNid);
-    if (context.currentStateResolved === true || (event.type === "m.room.member" && !cached)) {
+    // While the state is partial the members arrive outside the persister: nothing is kept until then.
+    if (context.currentStateResolved === true || head.room.partialState || (event.type === "m.room.member" && !cached)) {
       afterCommit(() => joined.delete(roomNid));
       return actions.joinedMembers(tx.db, roomNid);
     }
     if (!cached) {
       const members = await actions.joinedMembers(tx.db, roomNid);
-      joined.set(roomNid, members);
+      afterCommit(() => joined.set(roomNid, members));
       return members;
     }
     if (event.type !== "m.room.member" || typeof event.state_key !== "string") return cached;
