@@ -13,7 +13,6 @@ import type { FederatedRoomStore } from "../../storage/federated-room-store.js";
 import type { PartialStateStore } from "../../storage/partial-state-store.js";
 import type { PersistContext, PersistHook } from "../rooms/event-persister.js";
 import { JoinedServersCache } from "./joined-servers-cache.js";
-import type { ServerAclService } from "./server-acl-service.js";
 
 export interface PduQueue {
   queuePdu(tx: Tx, destination: string, pdu: JsonObject): Promise<void>;
@@ -29,7 +28,6 @@ export class OutboundPdus {
     store: FederatedRoomStore,
     private readonly queue: PduQueue,
     private readonly serverName: string,
-    private readonly acl?: Pick<ServerAclService, "allowedOf">,
     partialRooms?: PartialStateStore,
   ) {
     this.servers = new JoinedServersCache(store, serverName, partialRooms);
@@ -62,10 +60,10 @@ export class OutboundPdus {
     // A relayed join is already known to the server that made it.
     if (relayed) destinations.delete(senderServer);
     if (destinations.size === 0) return;
-    // Servers the room's ACL denies get nothing (their requests about the room are refused too). The
-    // state after the event decides, so a new ACL event already keeps the servers it denies out.
-    const allowed = this.acl ? await this.acl.allowedOf(context.stateAfter, destinations, context.tx.db) : [...destinations];
+    // Servers the room's ACL denies still get the room's events while they have members in it (the
+    // spec: "servers should still send events to denied servers if they are still residents"); what
+    // they send and ask about the room is refused.
     const { unsigned: _unsigned, ...pdu } = context.pdu;
-    for (const destination of allowed) await this.queue.queuePdu(context.tx, destination, pdu as JsonObject);
+    for (const destination of destinations) await this.queue.queuePdu(context.tx, destination, pdu as JsonObject);
   }
 }

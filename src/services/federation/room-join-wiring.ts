@@ -105,7 +105,7 @@ export function wireFederationRooms(d: FederationRoomDeps): FederationRooms {
   const resolver = new StateBeforeResolver(d.events, d.states);
   const acl = new ServerAclService(d.heads, d.events, d.serverName);
   const partialRooms = new PartialStateStore();
-  const outbound = new OutboundPdus(store, d.federationSender, d.serverName, acl, partialRooms);
+  const outbound = new OutboundPdus(store, d.federationSender, d.serverName, partialRooms);
   d.persister.addHook(outbound.hook());
 
   // Auth events we lack and the state after gaps are fetched from the sending server (made below).
