@@ -5,6 +5,7 @@
 import { request } from "node:https";
 import assert from "node:assert/strict";
 import { signRequest } from "../../src/protocol/x-matrix.js";
+import type { SigningKey } from "../../src/protocol/signing-key.js";
 import type { ApiClient } from "./client.js";
 import type { FederatedServer } from "./federation.js";
 
@@ -18,11 +19,8 @@ export interface SyncEvent {
 }
 
 /** A request from `from` to `to`'s federation listener, signed with `from`'s key; any status is returned. */
-export function signedRequest(from: FederatedServer, to: FederatedServer, method: string, path: string, body?: Json): Promise<{ status: number; body: Json }> {
-  const authorization = signRequest(
-    { method, uri: path, origin: from.serverName, destination: to.serverName, ...(body !== undefined ? { content: body as never } : {}) },
-    from.server.context.secrets.signingKey,
-  );
+export function signedRequest(from: FederatedServer, to: FederatedServer, method: string, path: string, body?: Json, key: SigningKey = from.server.context.secrets.signingKey): Promise<{ status: number; body: Json }> {
+  const authorization = signRequest({ method, uri: path, origin: from.serverName, destination: to.serverName, ...(body !== undefined ? { content: body as never } : {}) }, key);
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { authorization, ...(payload ? { "content-type": "application/json" } : {}) };
