@@ -495,6 +495,7 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
   const federationSender = new FederationSender(outbox, federationClient, clock, subsystemLogger(log, "federation-sender"), {
     initialBackoffMs: config.federation.retry_initial_ms,
     maxBackoffMs: config.federation.retry_max_ms,
+    catchUpMaxPdus: config.federation.catch_up_max_pdus,
   });
   federationAuth.onAuthenticated((origin) => federationSender.destinationIsUp(origin));
   const transactions = new TransactionReceiver(outbox, clock, subsystemLogger(log, "federation"));

@@ -176,6 +176,9 @@ export const configSchema = z
         // Backoff of a destination that fails: the first retry after retry_initial_ms, doubling up to retry_max_ms.
         retry_initial_ms: z.number().int().positive().default(10_000),
         retry_max_ms: z.number().int().positive().default(3_600_000),
+        // A destination that was down and has more PDUs waiting than this gets each room's newest only
+        // (it fetches the rest itself).
+        catch_up_max_pdus: z.number().int().positive().default(1000),
         // Addresses other servers may not be reached at (private and reserved ranges), and exceptions.
         ip_range_blocklist: z.array(ipRangeSchema).default(() => [...DEFAULT_IP_RANGE_BLOCKLIST]),
         ip_range_allowlist: z.array(ipRangeSchema).default([]),
@@ -191,6 +194,7 @@ export const configSchema = z
         request_timeout_ms: 30_000,
         retry_initial_ms: 10_000,
         retry_max_ms: 3_600_000,
+        catch_up_max_pdus: 1000,
         ip_range_blocklist: [...DEFAULT_IP_RANGE_BLOCKLIST],
         ip_range_allowlist: [],
         partial_state_joins: true,

@@ -26,6 +26,28 @@ export class FederationOutboxStore {
     for (let i = 0; i < ids.length; i += 500) await this.db.kysely.deleteFrom("federation_outbox").where("id", "in", ids.slice(i, i + 500)).execute();
   }
 
+  /**
+   * Catch-up after a long outage: when more than `max` PDUs wait for a destination, all but the newest
+   * of each room are dropped (the destination fetches what it missed with /get_missing_events,
+   * /state_ids and /backfill). Returns how many were dropped.
+   */
+  async collapsePdus(destination: string, max: number): Promise<number> {
+    const pending = await this.db.kysely
+      .selectFrom("federation_outbox")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("destination", "=", destination)
+      .where("kind", "=", "pdu")
+      .executeTakeFirst();
+    if (Number(pending?.n ?? 0) <= max) return 0;
+    const rows = await this.db.kysely.selectFrom("federation_outbox").select(["id", "body"]).where("destination", "=", destination).where("kind", "=", "pdu").orderBy("id").execute();
+    const newest = new Map<string, number>();
+    for (const row of rows) newest.set(roomOf(row.body), Number(row.id));
+    const keep = new Set(newest.values());
+    const drop = rows.map((r) => Number(r.id)).filter((id) => !keep.has(id));
+    await this.remove(drop);
+    return drop.length;
+  }
+
   /** Destinations with something waiting (to resume sending after a restart). */
   async destinations(): Promise<string[]> {
     return (await this.db.kysely.selectFrom("federation_outbox").select("destination").distinct().execute()).map((r) => r.destination);
@@ -43,4 +65,9 @@ export class FederationOutboxStore {
       .onConflict((oc) => oc.columns(["origin", "txn_id"]).doNothing())
       .execute();
   }
+}
+
+function roomOf(body: string): string {
+  const roomId = (JSON.parse(body) as { room_id?: unknown }).room_id;
+  return typeof roomId === "string" ? roomId : "";
 }

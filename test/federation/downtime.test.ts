@@ -76,3 +76,44 @@ describe("federation: catching up after downtime", () => {
     for (const body of expected) assert.equal(paged.filter((b) => b === body).length, 1, `${body} once in /messages`);
   });
 });
+
+describe("federation: catch-up of a server that missed many events", () => {
+  let one: FederatedServer;
+  let two: FederatedServer;
+  let alice: ApiClient;
+  let bob: ApiClient;
+
+  before(async () => {
+    const config = { federation: { retry_initial_ms: 100, retry_max_ms: 500, catch_up_max_pdus: 20 } };
+    [one, two] = await Promise.all([startFederatedServer({ config }), startFederatedServer({ config })]);
+    [alice] = await registeredClients(one.url, "alice");
+    [bob] = await registeredClients(two.url, "bob");
+  });
+  after(async () => {
+    await Promise.all([one?.destroy(), two?.destroy()]);
+  });
+
+  it("sends two only the room's newest event after 60 missed ones; two fetches the rest when its user pages back", { timeout: 120_000 }, async () => {
+    const roomId = (await alice.post(`${V3}/createRoom`, { preset: "public_chat" })).body["room_id"] as string;
+    const path = (rest: string) => `${V3}/rooms/${encodeURIComponent(roomId)}/${rest}`;
+    assert.equal((await bob.post(`${V3}/join/${encodeURIComponent(roomId)}?server_name=${encodeURIComponent(one.serverName)}`, {})).status, 200);
+    const bobSince = await syncPosition(bob);
+    await two.stop();
+    for (let i = 0; i < 60; i++) assert.equal((await alice.put(path(`send/m.room.message/c${i}`), { msgtype: "m.text", body: `missed ${i}` })).status, 200);
+    two = Object.assign(await two.restart(), { federationPort: two.federationPort });
+    bob = new ApiClient(two.url, bob.accessToken);
+
+    const view = await syncUntil(bob, roomId, (v) => bodies(v).includes("missed 59"), bobSince);
+    assert.ok(bodies(view).length < 60, `two was sent the newest events, not all 60 (its sync showed ${bodies(view).length})`);
+    const paged: string[] = [];
+    let from: string | undefined;
+    for (let page = 0; page < 10; page++) {
+      const answer = await bob.get<{ chunk: SyncEvent[]; end?: string }>(path(`messages?dir=b&limit=25${from ? `&from=${from}` : ""}`));
+      assert.equal(answer.status, 200);
+      paged.push(...answer.body.chunk.filter((e) => e.type === "m.room.message").map((e) => String(e.content["body"])));
+      if (!answer.body.end) break;
+      from = answer.body.end;
+    }
+    for (let i = 0; i < 60; i++) assert.equal(paged.filter((b) => b === `missed ${i}`).length, 1, `missed ${i} once in two's history`);
+  });
+});

@@ -20,6 +20,8 @@ export interface SenderOptions {
   /** First retry delay after a failure; doubles up to `maxBackoffMs`. */
   initialBackoffMs: number;
   maxBackoffMs: number;
+  /** More PDUs than this waiting for a destination that was down: only the newest per room are sent. */
+  catchUpMaxPdus: number;
 }
 
 interface DestinationState {
@@ -28,6 +30,8 @@ interface DestinationState {
   again: boolean;
   failures: number;
   retryTimer: NodeJS.Timeout | undefined;
+  /** The destination was unreachable (or we restarted) since its last successful transaction. */
+  behind: boolean;
 }
 
 export class FederationSender {
@@ -44,7 +48,10 @@ export class FederationSender {
 
   /** Resumes every destination that has rows waiting (after a restart). */
   async start(): Promise<void> {
-    for (const destination of await this.store.destinations()) this.wake(destination);
+    for (const destination of await this.store.destinations()) {
+      this.state(destination).behind = true;
+      this.wake(destination);
+    }
   }
 
   close(): void {
@@ -77,7 +84,7 @@ export class FederationSender {
   private state(destination: string): DestinationState {
     let state = this.destinations.get(destination);
     if (!state) {
-      state = { running: false, again: false, failures: 0, retryTimer: undefined };
+      state = { running: false, again: false, failures: 0, retryTimer: undefined, behind: false };
       this.destinations.set(destination, state);
     }
     return state;
@@ -111,6 +118,12 @@ export class FederationSender {
     for (;;) {
       state.again = false;
       if (this.closed) return;
+      if (state.behind) {
+        // Catch-up (as Synapse): after a long outage the destination gets each room's newest event
+        // and fetches the history it missed, instead of every event it missed in order.
+        const dropped = await this.store.collapsePdus(destination, this.options.catchUpMaxPdus);
+        if (dropped > 0) this.log.info({ destination, dropped }, "destination far behind: sending each room's newest events only");
+      }
       const rows = await this.store.next(destination, MAX_PDUS, MAX_EDUS);
       if (rows.length === 0) {
         if (state.failures === 0) this.destinations.delete(destination);
@@ -130,6 +143,7 @@ export class FederationSender {
         await this.client.request(destination, "PUT", `/_matrix/federation/v1/send/${encodeURIComponent(txnId)}`, { body });
       } catch (error) {
         state.failures++;
+        state.behind = true;
         const delay = this.backoff(state.failures);
         this.log.info({ destination, failures: state.failures, retryInMs: delay, error: (error as Error).message }, "federation transaction failed");
         state.retryTimer = setTimeout(() => {
@@ -140,6 +154,7 @@ export class FederationSender {
         return;
       }
       state.failures = 0;
+      state.behind = false;
       await this.store.remove(ids);
     }
   }
