@@ -4,14 +4,11 @@
  * header before any decoding refuses decompression bombs (a small file declaring a huge image).
  */
 import { open } from "node:fs/promises";
-import sharp, { type Metadata } from "sharp";
+import type { Metadata } from "sharp";
+import { loadSharp } from "./sharp-loader.js";
 import { tooLarge } from "../../errors.js";
 import { outputFormat, OUTPUT_CONTENT_TYPES, sniffImageFormat, SNIFF_BYTES, type SourceFormat } from "./thumbnail-format.js";
 import type { Dimensions, ThumbnailMethod } from "./thumbnail-sizes.js";
-
-// libvips' operation cache would keep decoded images and open files of media that may be deleted; each
-// thumbnail is made once and then served from its file, so the cache buys nothing here.
-sharp.cache(false);
 
 /** A stuck decode (a pathological file) frees its thread after this long. */
 const RENDER_TIMEOUT_SECONDS = 30;
@@ -47,6 +44,7 @@ export async function probeImage(path: string, maxPixels: number): Promise<Image
   let metadata: Metadata;
   try {
     // Only the header is read here; sharp's own limit would fail it as "undecodable", not too large.
+    const sharp = await loadSharp();
     metadata = await sharp(path, { limitInputPixels: false }).metadata();
   } catch {
     return undefined;
@@ -72,6 +70,7 @@ export interface RenderedThumbnail {
 /** Renders a thumbnail of `dims` (from thumbnailDimensions) with the method's fit, animated or not. */
 export async function renderThumbnail(path: string, probe: ImageProbe, dims: Dimensions, method: ThumbnailMethod, animated: boolean, maxPixels: number): Promise<RenderedThumbnail> {
   const format = outputFormat(probe.format, probe.hasAlpha, animated);
+  const sharp = await loadSharp();
   let image = sharp(path, { autoOrient: true, animated, limitInputPixels: maxPixels })
     .timeout({ seconds: RENDER_TIMEOUT_SECONDS })
     .resize(dims.width, dims.height, { fit: method === "crop" ? "cover" : "fill", position: "centre" });

@@ -4,7 +4,7 @@
  * tell that site who reads the message). Dimensions come from the image's header, under the same pixel
  * limit as thumbnails.
  */
-import sharp from "sharp";
+import { loadSharp } from "./sharp-loader.js";
 import { sniffImageFormat } from "./thumbnail-format.js";
 import type { PreviewFetcher } from "./url-preview-fetch.js";
 
@@ -43,6 +43,7 @@ export async function storePreviewImage(
   // Dimensions only of formats we decode at all (see thumbnail-format.ts), and only from the header.
   if (sniffImageFormat(image.body)) {
     try {
+      const sharp = await loadSharp();
       const metadata = await sharp(image.body, { limitInputPixels: false }).metadata();
       if (metadata.width * metadata.height <= maxPixels) {
         og["og:image:width"] = metadata.autoOrient.width;
