@@ -120,20 +120,8 @@ import { DeviceLists } from "./services/e2ee/device-lists.js";
 import { E2eeSync } from "./services/e2ee/e2ee-sync.js";
 import { KeyQueryService } from "./services/e2ee/key-query.js";
 import { ToDeviceService } from "./services/e2ee/to-device-service.js";
-import { FederationClient } from "./services/federation/federation-client.js";
-import { KeyRing } from "./services/federation/key-ring.js";
-import { NotaryService } from "./services/federation/notary.js";
-import { RequestAuthenticator } from "./services/federation/request-authenticator.js";
-import { ServerKeyPublisher } from "./services/federation/server-key-publisher.js";
-import { ServerKeyStore } from "./storage/server-key-store.js";
-import { Resolver } from "node:dns/promises";
-import { ServerDiscovery } from "./services/federation/server-discovery.js";
-import { filteredResolver } from "./services/federation/filtered-resolver.js";
-import { createWellKnownFetcher } from "./services/federation/well-known-fetch.js";
-import { FederationSender } from "./services/federation/federation-sender.js";
-import { TransactionReceiver } from "./services/federation/transaction-receiver.js";
-import { FederationOutboxStore } from "./storage/federation-outbox-store.js";
 import { wireFederationRooms } from "./services/federation/room-join-wiring.js";
+import { wireFederationCore } from "./services/federation/federation-core-wiring.js";
 import { wireFederationEdus } from "./services/federation/edu-wiring.js";
 import { FederatedRoomStore } from "./storage/federated-room-store.js";
 import { TESSERA_VERSION } from "./version.js";
@@ -464,24 +452,9 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
   const keyBackup = new KeyBackupService(db, new KeyBackupStore());
   accounts.onDeactivated(keyBackup.deactivationHook());
 
-  // Federation: our key document, other servers' keys, signed requests both ways, the notary.
-  const serverKeys = new ServerKeyPublisher(config.server_name, secrets.signingKey, clock, config.federation.key_validity_ms);
-  // Server discovery (well-known, SRV, 8448) with the system's DNS servers.
-  const federationIps = new IpRangeFilter(config.federation.ip_range_blocklist, config.federation.ip_range_allowlist);
-  const dns = filteredResolver(new Resolver({ timeout: 5_000, tries: 2 }), federationIps);
-  const discovery = new ServerDiscovery(
-    { resolver: dns, fetchWellKnown: createWellKnownFetcher({ resolver: dns, rejectUnauthorized: config.federation.verify_tls }), logger: subsystemLogger(log, "federation") },
-  );
-  const federationClient = new FederationClient(async (serverName) => (await discovery.resolveServer(serverName)).targets, {
-    serverName: config.server_name,
-    signingKey: secrets.signingKey,
-    verifyTls: config.federation.verify_tls,
-    timeoutMs: config.federation.request_timeout_ms,
-    permits: (address) => federationIps.permits(address),
-  });
-  const keyRing = new KeyRing(new ServerKeyStore(db), serverKeys, federationClient, clock, config.server_name, config.federation.trusted_key_servers);
-  const federationAuth = new RequestAuthenticator(keyRing, clock, config.server_name);
-  const notary = new NotaryService(keyRing, config.server_name, secrets.signingKey, clock, TESSERA_VERSION);
+  // Federation: keys, discovery, the signing client, request verification, the outbox and its sender.
+  const federation = wireFederationCore({ config, signingKey: secrets.signingKey, db, clock, log, version: TESSERA_VERSION });
+  const { serverKeys, client: federationClient, keyRing, auth: federationAuth, notary, sender: federationSender, transactions } = federation;
   // Keys of remote users come from their servers.
   const remoteKeys = new RemoteKeys(federationClient);
   keyQuery.setRemote(remoteKeys);
@@ -490,15 +463,6 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
   aliases.setRemote(new RemoteAliases(federationClient, clock));
   roomDirectory.setRemote(new RemotePublicRooms(federationClient, clock));
   spaceHierarchy.setRemote(new RemoteHierarchy(federationClient, clock, config.server_name));
-  // The outbox and its sender; transactions from other servers and the EDUs they carry.
-  const outbox = new FederationOutboxStore(db);
-  const federationSender = new FederationSender(outbox, federationClient, clock, subsystemLogger(log, "federation-sender"), {
-    initialBackoffMs: config.federation.retry_initial_ms,
-    maxBackoffMs: config.federation.retry_max_ms,
-    catchUpMaxPdus: config.federation.catch_up_max_pdus,
-  });
-  federationAuth.onAuthenticated((origin) => federationSender.destinationIsUp(origin));
-  const transactions = new TransactionReceiver(outbox, clock, subsystemLogger(log, "federation"));
   toDevice.setFederation(federationSender);
   transactions.addEduHandler("m.direct_to_device", (origin, content) => toDevice.receiveRemote(origin, content));
   // Device lists across servers: ours announced to servers sharing a room, theirs recorded for our users.
@@ -565,7 +529,7 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
   const blobLocks = new BlobLocks();
   const uploadWaiters = new UploadWaiters();
   // Other servers' media: fetched over federation into the same content store, served from there after.
-  const remoteMedia = new FederationRemoteMedia(db, stores.media, mediaStorage, blobLocks, new FederationStreams(federationClient), new LocationFetcher({ verifyTls: config.federation.verify_tls, permits: (address) => federationIps.permits(address) }), clock, subsystemLogger(log, "media"), {
+  const remoteMedia = new FederationRemoteMedia(db, stores.media, mediaStorage, blobLocks, new FederationStreams(federationClient), new LocationFetcher({ verifyTls: config.federation.verify_tls, permits: (address) => federation.ips.permits(address) }), clock, subsystemLogger(log, "media"), {
     maxBytes: mediaConfig.max_upload_size,
     requestTimeoutMs: config.federation.request_timeout_ms,
     authRequired: !mediaConfig.legacy_unauthenticated_downloads,
