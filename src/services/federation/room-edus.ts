@@ -6,6 +6,7 @@
 import type { JsonObject } from "../../protocol/json.js";
 import type { Db, Executor, Tx } from "../../storage/db.js";
 import type { FederatedRoomStore } from "../../storage/federated-room-store.js";
+import { PartialStateStore } from "../../storage/partial-state-store.js";
 import type { CurrentStateCache } from "../rooms/current-state.js";
 import type { ServerAclService } from "./server-acl-service.js";
 
@@ -20,6 +21,7 @@ export class RoomEdus {
     private readonly roomServers: FederatedRoomStore,
     private readonly acl: ServerAclService,
     private readonly queue: EduQueue,
+    private readonly partialRooms: PartialStateStore = new PartialStateStore(),
   ) {}
 
   /** The other servers with joined members in the room that its ACL allows. */
@@ -27,6 +29,8 @@ export class RoomEdus {
     const head = await this.heads.find(roomId);
     if (!head) return [];
     const servers = await this.roomServers.joinedServers(executor, head.room.roomNid, false);
+    // With partial state we know few members: the servers in the room when we joined count too.
+    if (head.room.partialState) for (const server of (await this.partialRooms.get(executor, head.room.roomNid))?.servers ?? []) servers.add(server);
     if (servers.size === 0) return [];
     return this.acl.allowedOf(head.state, servers, executor);
   }
