@@ -498,6 +498,8 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
   // /messages pages back past a joined room's first events by backfilling from the room's other servers.
   roomReads.setBackfill((roomId, maxDepth, minDepth) => federationRooms.backfiller.backfill(roomId, maxDepth, minDepth));
   roomReads.setFullStateWait((roomId) => federationRooms.partialState.settled(roomId));
+  // History fetched from other servers is searchable like the rest.
+  federationRooms.addBackfillHook(searchIndexHook(stores.search, stores.events));
   roomLookups.setRemoteLookup((roomId, ts, dir, local) => federationRooms.remoteTimestamps.lookup(roomId, ts, dir, local));
   // Typing, receipts and presence across servers (EDUs both ways; room EDUs under the room's server ACL).
   const federationEdus = wireFederationEdus({

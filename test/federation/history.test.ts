@@ -130,6 +130,14 @@ describe("federation: room history (backfill, state at events, auth chains)", ()
     assert.equal(name.body["name"], "History, renamed", "the current state is unchanged");
     const topic = await bob.get(`${V3}/rooms/${room}/state/m.room.topic/`);
     assert.equal(topic.body["topic"], "topic 120");
+
+    // Backfilled messages are in two's search index.
+    const found = await bob.post<{ search_categories: { room_events: { results: { result: ClientEvent }[] } } }>(`${V3}/search`, { search_categories: { room_events: { search_term: "message 42", filter: { rooms: [roomId] } } } });
+    assert.equal(found.status, 200, JSON.stringify(found.body));
+    assert.ok(
+      found.body.search_categories.room_events.results.some((r) => r.result.content["body"] === "message 42"),
+      "a backfilled message is found by search",
+    );
   });
 
   it("serves /backfill newest first from the given events, and state, auth chains and timestamps at past events", async () => {

@@ -17,7 +17,7 @@ import type { EventStore } from "../../storage/event-store.js";
 import type { SnapshotRef, StateStore } from "../../storage/state-store.js";
 import type { Clock } from "../clock.js";
 import type { RoomHead } from "../rooms/current-state.js";
-import type { PersistContext } from "../rooms/event-persister.js";
+import type { PersistContext, PersistHook } from "../rooms/event-persister.js";
 import { redactionHook } from "../rooms/redaction-hook.js";
 import { relationOf } from "../rooms/room-event-view.js";
 import { authByAuthEvents, authByState, authEventIdsNeeded, stateIdsNeeded, storedLookup } from "./event-checks-auth.js";
@@ -35,6 +35,13 @@ export class BackfillPersister {
   /** Backfills of every room take their stream orderings one batch at a time (see `persist`). */
   private writing: Promise<unknown> = Promise.resolve();
   private readonly applyRedactions;
+  /** Work done for backfilled events in their transaction beside redactions (the search index). */
+  private readonly hooks: PersistHook[] = [];
+
+  /** Adds work for each backfilled event, run after the redactions in the event's transaction. */
+  addHook(hook: PersistHook): void {
+    this.hooks.push(hook);
+  }
 
   constructor(
     private readonly db: Db,
@@ -173,6 +180,7 @@ export class BackfillPersister {
       afterCommit: (hook) => afterCommit.push(hook),
     };
     await this.applyRedactions(context);
+    for (const hook of this.hooks) await hook(context);
     tx.onCommit(() => {
       for (const hook of afterCommit) hook();
     });

@@ -13,7 +13,7 @@ import type { StateStore } from "../../storage/state-store.js";
 import type { StreamIdGenerator } from "../../storage/stream-ids.js";
 import type { Clock } from "../clock.js";
 import type { CurrentStateCache } from "../rooms/current-state.js";
-import type { EventPersister } from "../rooms/event-persister.js";
+import type { EventPersister, PersistHook } from "../rooms/event-persister.js";
 import type { EventSender } from "../rooms/event-sender.js";
 import type { MembershipService } from "../rooms/membership.js";
 import type { RoomLinearizer } from "../rooms/room-linearizer.js";
@@ -69,6 +69,8 @@ export interface FederationRooms {
   readonly remoteTimestamps: RemoteTimestampLookup;
   /** Server ACLs: every federation endpoint about a room calls `assertServerAllowed(origin, roomId)`. */
   readonly acl: ServerAclService;
+  /** Work for each backfilled event (the search index), as persist hooks are for new ones. */
+  addBackfillHook(hook: PersistHook): void;
   /** Rooms joined with partial state, completed in the background (resumed at start). */
   readonly partialState: PartialStateCompleter;
 }
@@ -148,5 +150,6 @@ export function wireFederationRooms(d: FederationRoomDeps): FederationRooms {
     remoteTimestamps: new RemoteTimestampLookup(d.db, d.heads, d.events, store, backfillStore, d.client, remoteHistory, backfillPersister, d.log),
     acl,
     partialState,
+    addBackfillHook: (hook) => backfillPersister.addHook(hook),
   };
 }
