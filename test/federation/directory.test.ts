@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import { generate } from "selfsigned";
 import { registeredClients, type ApiClient } from "../harness/client.js";
 import { startFederatedServer, type FederatedServer } from "../harness/federation.js";
+import { signedRequest } from "../harness/federated-rooms.js";
 
 const V3 = "/_matrix/client/v3";
 
@@ -44,6 +45,7 @@ function oldServerAnswer(method: string, url: string): Answer {
 
 describe("federation: room directories and aliases of servers that answer differently", () => {
   let two: FederatedServer;
+  let three: FederatedServer;
   let bob: ApiClient;
   let oldServer: Server;
   let oldName: string;
@@ -67,10 +69,12 @@ describe("federation: room directories and aliases of servers that answer differ
     await new Promise<void>((resolve) => oldServer.listen(0, "127.0.0.1", resolve));
     oldName = `127.0.0.1:${(oldServer.address() as AddressInfo).port}`;
     two = await startFederatedServer();
+    three = await startFederatedServer();
     [bob] = await registeredClients(two.url, "bob");
   });
   after(async () => {
     await two?.destroy();
+    await three?.destroy();
     await new Promise((resolve) => oldServer?.close(resolve));
   });
 
@@ -108,5 +112,22 @@ describe("federation: room directories and aliases of servers that answer differ
     }
     const join = await bob.post(`${V3}/join/${alias("crash")}`, {});
     assert.equal(join.status, 502);
+  });
+
+  it("answers Synapse's filtered POST, which sends include_all_networks as a string", async () => {
+    const [carol] = await registeredClients(three.url, "carol");
+    const created = await carol!.post(`${V3}/createRoom`, { preset: "public_chat", visibility: "public", name: "Stringly typed" });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    for (const include of ["false", false]) {
+      const answer = await signedRequest(two, three, "POST", "/_matrix/federation/v1/publicRooms", {
+        include_all_networks: include,
+        limit: 5,
+        filter: { generic_search_term: "stringly" },
+      });
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      assert.deepEqual((answer.body["chunk"] as { room_id: string }[]).map((r) => r.room_id), [created.body["room_id"]]);
+    }
+    const wrong = await signedRequest(two, three, "POST", "/_matrix/federation/v1/publicRooms", { include_all_networks: "maybe" });
+    assert.equal(wrong.status, 400);
   });
 });
