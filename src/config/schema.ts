@@ -172,6 +172,14 @@ export const configSchema = z
         trusted_key_servers: z.array(trustedKeyServerSchema).default([]),
         // How long others may cache our published keys (the spec caps valid_until_ts at 7 days).
         key_validity_ms: z.number().int().positive().max(7 * 86_400_000).default(86_400_000),
+        // Signing keys used before a rotation (Synapse's `old_signing_keys`): key ID -> the public key
+        // (unpadded base64) and when it stopped being used, published so that old events stay verifiable.
+        old_signing_keys: z
+          .record(
+            z.string().regex(/^ed25519:[a-zA-Z0-9_]+$/, "must be ed25519:<version>"),
+            z.object({ key: z.string().regex(/^[A-Za-z0-9+/]{43}$/, "must be an unpadded base64 ed25519 public key"), expired_ts: z.number().int().nonnegative() }).strict(),
+          )
+          .default({}),
         request_timeout_ms: z.number().int().positive().default(30_000),
         // Backoff of a destination that fails: the first retry after retry_initial_ms, doubling up to retry_max_ms.
         retry_initial_ms: z.number().int().positive().default(10_000),
@@ -191,6 +199,7 @@ export const configSchema = z
         verify_tls: true,
         trusted_key_servers: [],
         key_validity_ms: 86_400_000,
+        old_signing_keys: {},
         request_timeout_ms: 30_000,
         retry_initial_ms: 10_000,
         retry_max_ms: 3_600_000,

@@ -5,7 +5,7 @@ import { startFederatedServer, type FederatedServer } from "../harness/federatio
 import { verifyJsonSignature } from "../../src/protocol/signing.js";
 import { decodeBase64 } from "../../src/protocol/base64.js";
 import { FederationError } from "../../src/services/federation/federation-client.js";
-import { generateSigningKey } from "../../src/protocol/signing-key.js";
+import { generateSigningKey, publicKeyBase64 } from "../../src/protocol/signing-key.js";
 import { signRequest } from "../../src/protocol/x-matrix.js";
 
 type Json = Record<string, unknown>;
@@ -49,6 +49,23 @@ describe("federation: server keys, notary and request authentication", () => {
     assert.deepEqual(doc["old_verify_keys"], {});
     const version = await rawRequest(one.federationPort, "GET", "/_matrix/federation/v1/version");
     assert.equal((version.body["server"] as Json)["name"], "Tessera");
+  });
+
+  it("publishes the keys used before a rotation (federation.old_signing_keys) as old_verify_keys, and a notary passes them on", async () => {
+    const old = generateSigningKey("retired");
+    const expired = Date.now() - 60_000;
+    const rotated = await startFederatedServer({ config: { federation: { old_signing_keys: { [old.keyId]: { key: publicKeyBase64(old), expired_ts: expired } } } } });
+    try {
+      const doc = (await rawRequest(rotated.federationPort, "GET", "/_matrix/key/v2/server")).body;
+      assert.deepEqual(doc["old_verify_keys"], { [old.keyId]: { key: publicKeyBase64(old), expired_ts: expired } });
+      const keyId = Object.keys(doc["verify_keys"] as Json)[0]!;
+      assert.ok(verifyJsonSignature(doc, rotated.serverName, keyId, decodeBase64((doc["verify_keys"] as Record<string, { key: string }>)[keyId]!.key)), "the document is signed with the current key");
+      const notarised = await rawRequest(one.federationPort, "POST", "/_matrix/key/v2/query", {}, JSON.stringify({ server_keys: { [rotated.serverName]: {} } }));
+      const served = (notarised.body["server_keys"] as Json[])[0]!;
+      assert.deepEqual(served["old_verify_keys"], { [old.keyId]: { key: publicKeyBase64(old), expired_ts: expired } });
+    } finally {
+      await rotated.destroy();
+    }
   });
 
   it("fetches another server's keys and serves them as a notary, countersigned", async () => {

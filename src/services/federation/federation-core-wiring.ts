@@ -40,7 +40,7 @@ export interface FederationCore {
 export function wireFederationCore(d: { config: Config; signingKey: SigningKey; db: Db; clock: Clock; log: Logger; version: string }): FederationCore {
   const { config, signingKey, db, clock, log } = d;
   const federation = config.federation;
-  const serverKeys = new ServerKeyPublisher(config.server_name, signingKey, clock, federation.key_validity_ms);
+  const serverKeys = new ServerKeyPublisher(config.server_name, signingKey, clock, federation.key_validity_ms, federation.old_signing_keys);
   // Server discovery (well-known, SRV, 8448) with the system's DNS servers, never to blocked addresses.
   const ips = new IpRangeFilter(federation.ip_range_blocklist, federation.ip_range_allowlist);
   const dns = filteredResolver(new Resolver({ timeout: 5_000, tries: 2 }), ips);
