@@ -7,7 +7,7 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { registeredClients, type ApiClient } from "../harness/client.js";
+import { ApiClient, registeredClients } from "../harness/client.js";
 import { startFederatedServer, type FederatedServer } from "../harness/federation.js";
 import { bodies, signedRequest, syncPosition, syncUntil, type Json } from "../harness/federated-rooms.js";
 import { computeEventId } from "../../src/protocol/event-id.js";
@@ -108,6 +108,33 @@ describe("federation: joins with partial state", () => {
     const later = await syncPosition(bob);
     assert.equal((await members[7]!.put(`${V3}/rooms/${encodeURIComponent(roomId)}/send/m.room.message/m7`, { msgtype: "m.text", body: "after completion" })).status, 200);
     await syncUntil(bob, roomId, (v) => bodies(v).includes("after completion"), later);
+  });
+
+  it("completes a room left partial by a crash when the server starts again", async () => {
+    const roomId = await roomWithMembers({ name: "interrupted" });
+    assert.equal((await bob.post(`${V3}/join/${encodeURIComponent(roomId)}?server_name=${encodeURIComponent(one.serverName)}`, {})).status, 200);
+    await two.server.context.services.federationRooms.partialState.settled(roomId);
+    // The state two had before its completion ran: the room marked partial, the omitted members gone.
+    const db = two.server.context.db.kysely;
+    const room = (await two.server.context.stores.rooms.get(roomId))!;
+    const join = (await bob.get<Json>(`${V3}/rooms/${encodeURIComponent(roomId)}/state/m.room.member/${encodeURIComponent(bobId)}`)).status;
+    assert.equal(join, 200);
+    const bobJoin = await db.selectFrom("room_memberships").innerJoin("event_ids", "event_ids.event_nid", "room_memberships.event_nid").select("event_ids.event_id").where("room_nid", "=", room.roomNid).where("user_id", "=", bobId).executeTakeFirstOrThrow();
+    const omitted = (await db.selectFrom("room_memberships").select(["user_id", "event_nid"]).where("room_nid", "=", room.roomNid).where("user_id", "like", "@member%").execute());
+    assert.equal(omitted.length, MEMBERS);
+    await db.updateTable("rooms").set({ partial_state: 1 }).where("room_nid", "=", room.roomNid).execute();
+    await db.insertInto("partial_state_rooms").values({ room_nid: room.roomNid, join_event_id: bobJoin.event_id, servers: JSON.stringify([one.serverName]), joined_ts: Date.now() }).execute();
+    await db.deleteFrom("current_state").where("room_nid", "=", room.roomNid).where("event_nid", "in", omitted.map((m) => m.event_nid)).execute();
+    await db.deleteFrom("room_memberships").where("room_nid", "=", room.roomNid).where("user_id", "like", "@member%").execute();
+
+    two = Object.assign(await two.restart(), { federationPort: two.federationPort });
+    bob = new ApiClient(two.url, bob.accessToken);
+    const completer = two.server.context.services.federationRooms.partialState;
+    await completer.settled(roomId);
+    assert.equal(completer.stats.completed, 1, "resumed and completed at start");
+    const joinedMembers = await bob.get<{ joined: Json }>(`${V3}/rooms/${encodeURIComponent(roomId)}/joined_members`);
+    assert.equal(Object.keys(joinedMembers.body.joined).length, MEMBERS + 2);
+    assert.equal((await two.server.context.stores.rooms.get(roomId))?.partialState, false);
   });
 
   it("joins with the whole state when partial_state_joins is off", async () => {
