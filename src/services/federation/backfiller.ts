@@ -35,6 +35,8 @@ export class Backfiller {
     private readonly remote: RemoteHistory,
     private readonly persister: BackfillPersister,
     private readonly log: Logger,
+    /** Whether a server looks down (our outbox is backing off from it). */
+    private readonly looksDown: (server: string) => boolean = () => false,
   ) {}
 
   /**
@@ -60,7 +62,10 @@ export class Backfiller {
     if (!head) return "none";
     const gaps = await this.store.backwardExtremities(this.db.kysely, head.room.roomNid, maxDepth, minDepth, MAX_EXTREMITIES);
     if (gaps.length === 0) return "none";
-    const servers = [...(await this.federatedRooms.joinedServers(this.db.kysely, head.room.roomNid, false))].slice(0, MAX_SERVERS);
+    // Servers our outbox cannot reach right now are asked last (a /messages request must not wait out
+    // the timeouts of dead servers while live ones hold the history).
+    const joined = [...(await this.federatedRooms.joinedServers(this.db.kysely, head.room.roomNid, false))];
+    const servers = [...joined.filter((s) => !this.looksDown(s)), ...joined.filter((s) => this.looksDown(s))].slice(0, MAX_SERVERS);
     const from = gaps.map((g) => g.missingEventId);
     for (const server of servers) {
       const batch = await this.remote.backfill(server, roomId, head.version, from, BACKFILL_LIMIT);

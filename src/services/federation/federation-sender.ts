@@ -71,6 +71,11 @@ export class FederationSender {
     tx.onCommit(() => this.wake(destination));
   }
 
+  /** Whether sending to `destination` failed and waits for its next retry (it looks down). */
+  isBackingOff(destination: string): boolean {
+    return (this.destinations.get(destination)?.failures ?? 0) > 0;
+  }
+
   /** The destination contacted us: it is up, so anything held back by backoff goes now. */
   destinationIsUp(destination: string): void {
     const state = this.destinations.get(destination);

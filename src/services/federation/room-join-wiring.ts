@@ -146,7 +146,7 @@ export function wireFederationRooms(d: FederationRoomDeps): FederationRooms {
     events: new EventServing(d.db, d.heads, d.events, d.rooms, store, d.clock, d.serverName),
     history: new HistoryServing(served, d.events, new RoomLookupStore(d.db), serverVisibility, d.clock, d.serverName),
     state: new StateServing(served, d.events, d.states, serverVisibility),
-    backfiller: new Backfiller(d.db, d.heads, store, backfillStore, remoteHistory, backfillPersister, d.log),
+    backfiller: new Backfiller(d.db, d.heads, store, backfillStore, remoteHistory, backfillPersister, d.log, (server) => d.federationSender.isBackingOff(server)),
     remoteTimestamps: new RemoteTimestampLookup(d.db, d.heads, d.events, store, backfillStore, d.client, remoteHistory, backfillPersister, d.log),
     acl,
     partialState,
