@@ -51,7 +51,25 @@ function fromRow(row: Row): OutOfBandMembership {
 }
 
 export class OutOfBandMembershipStore {
+  /** The highest stream position of any row written (loaded once; raised by every write). */
+  private newest: number | undefined;
+
   constructor(private readonly db: Db) {}
+
+  /**
+   * The newest position of any out-of-band membership: an incremental /sync from at least this far
+   * has nothing of them to show, without a query (almost every sync of almost every user).
+   */
+  async newestPosition(): Promise<number> {
+    if (this.newest === undefined) {
+      const row = await this.db.kysely
+        .selectFrom("out_of_band_memberships")
+        .select((eb) => eb.fn.max("stream_ordering").as("newest"))
+        .executeTakeFirst();
+      this.newest = Math.max(this.newest ?? -1, Number(row?.newest ?? -1));
+    }
+    return this.newest;
+  }
 
   /** Writes (or replaces) the user's membership of the room. */
   async put(executor: Executor, m: OutOfBandMembership): Promise<void> {
@@ -66,6 +84,8 @@ export class OutOfBandMembershipStore {
       servers: JSON.stringify(m.servers),
       stream_ordering: m.streamOrdering,
     };
+    // Raised before the write commits: a sync seeing it early only reads the table once more.
+    this.newest = Math.max(this.newest ?? -1, m.streamOrdering);
     await executor
       .insertInto("out_of_band_memberships")
       .values(values)

@@ -20,10 +20,11 @@ export class OutOfBandSync implements SyncContributor {
   constructor(private readonly store: OutOfBandMembershipStore) {}
 
   async global(context: SyncContext, response: SyncResponse): Promise<void> {
+    const since = context.since?.events;
+    if (since !== undefined && since >= (await this.store.newestPosition())) return;
     const rows = await this.store.ofUser(context.requester.userId);
     if (rows.length === 0) return;
     const local = new Map(context.memberships.map((m) => [m.roomId, m.streamOrdering]));
-    const since = context.since?.events;
     for (const row of rows) {
       if (row.streamOrdering > context.now.events) continue; // the next sync has it
       if ((local.get(row.roomId) ?? -1) >= row.streamOrdering) continue;
