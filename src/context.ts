@@ -515,6 +515,8 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
     presenceStore: stores.presence,
     presenceDirectory: stores.rooms,
     presenceStream: streams.presence,
+    persister,
+    localMembers: (roomNid) => stores.rooms.members(roomNid, "join", { localOnly: true }),
     presenceFederation: config.presence.enabled && config.presence.federation,
     notifier,
     clock,

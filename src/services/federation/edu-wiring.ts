@@ -17,6 +17,8 @@ import type { TypingService } from "../ephemeral/typing-service.js";
 import { PresenceFederation } from "../presence/presence-federation.js";
 import type { PresenceDirectory, PresenceService } from "../presence/presence-service.js";
 import type { CurrentStateCache } from "../rooms/current-state.js";
+import type { EventPersister } from "../rooms/event-persister.js";
+import { domainOfId } from "../../protocol/identifiers.js";
 import type { FederationSender } from "./federation-sender.js";
 import { RoomEdus } from "./room-edus.js";
 import type { ServerAclService } from "./server-acl-service.js";
@@ -35,6 +37,10 @@ export interface FederationEduDeps {
   presenceStore: PresenceStore;
   presenceDirectory: PresenceDirectory;
   presenceStream: StreamIdGenerator;
+  /** Room events: a remote user's join makes us tell their server our users' presence. */
+  persister: EventPersister;
+  /** Our users joined to a room. */
+  localMembers(roomNid: number): Promise<string[]>;
   /** presence.enabled && presence.federation */
   presenceFederation: boolean;
   notifier: Notifier;
@@ -74,6 +80,18 @@ export function wireFederationEdus(d: FederationEduDeps): { close(): void } {
     d.log,
   );
   d.presence.setAnnouncer((userId, state) => presence.announce(userId, state));
+  d.persister.addHook(async ({ event, head, afterCommit }) => {
+    if (event.type !== "m.room.member" || event.content["membership"] !== "join" || typeof event.state_key !== "string") return;
+    const server = domainOfId(event.state_key);
+    if (server === d.serverName) return;
+    const roomNid = head.room.roomNid;
+    afterCommit(() => {
+      void d
+        .localMembers(roomNid)
+        .then((users) => presence.greet(server, users))
+        .catch((error: unknown) => d.log.warn({ server, error: (error as Error).message }, "presence for a joining server not queued"));
+    });
+  });
   d.transactions.addEduHandler("m.presence", (origin, content) => presence.receive(origin, content));
   presence.start();
   return { close: () => presence.close() };

@@ -96,6 +96,23 @@ export class PresenceFederation {
     });
   }
 
+  /**
+   * A server's user joined a room with some of our users: it has heard none of their presence yet, so
+   * it gets their current presence (those not offline) in one EDU, as Synapse does.
+   */
+  async greet(server: string, localUserIds: readonly string[]): Promise<void> {
+    if (this.closed || server === this.serverName) return;
+    const now = this.clock.now();
+    const push: JsonObject[] = [];
+    for (const userId of localUserIds.slice(0, MAX_PUSH_PER_EDU)) {
+      const row = await this.store.get(userId);
+      if (!row || row.state === "offline" || !PRESENCE_STATES.includes(row.state as PresenceState)) continue;
+      push.push(pushOf(userId, { state: row.state as PresenceState, statusMsg: row.statusMsg, lastActiveTs: row.lastActiveTs, lastUserSyncTs: row.lastUserSyncTs, currentlyActive: row.currentlyActive, syncing: 0 }, now));
+    }
+    if (push.length === 0) return;
+    await this.db.transaction((tx) => this.routing.queueEdu(tx, server, { edu_type: "m.presence", content: { push } }));
+  }
+
   /** An `m.presence` EDU from `origin`: updates of its users are stored, anything else is skipped. */
   async receive(origin: string, content: JsonObject): Promise<void> {
     const push = content["push"];
