@@ -27,7 +27,9 @@ describe("federation: presence for a server joining a shared room", () => {
   it("tells two alice's presence, set before two shared any room with her, when bob joins her room", async () => {
     assert.equal((await alice.put(`${V3}/presence/${encodeURIComponent(aliceId)}/status`, { presence: "online", status_msg: "set while alone" })).status, 200);
     const roomId = (await alice.post(`${V3}/createRoom`, { preset: "public_chat" })).body["room_id"] as string;
-    // Before any shared room two knows nothing of her.
+    // Her presence changes are sent in batches a moment later: wait for them to go (to no one), so that
+    // only the join can tell two. Before any shared room two knows nothing of her.
+    await new Promise((r) => setTimeout(r, 1_000));
     const unknown = await bob.get<Json>(`${V3}/presence/${encodeURIComponent(aliceId)}/status`);
     assert.notEqual(unknown.body["status_msg"], "set while alone");
     assert.equal((await bob.post(`${V3}/join/${encodeURIComponent(roomId)}?server_name=${encodeURIComponent(one.serverName)}`, {})).status, 200);

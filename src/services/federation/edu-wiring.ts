@@ -49,6 +49,9 @@ export interface FederationEduDeps {
   log: Logger;
 }
 
+/** How long after a remote user's join its server is told our users' presence. */
+const GREETING_DELAY_MS = 2_000;
+
 /** Wires the EDUs; the answer stops their timers on shutdown. */
 export function wireFederationEdus(d: FederationEduDeps): { close(): void } {
   const roomEdus = new RoomEdus(d.db, d.heads, d.roomServers, d.acl, d.federationSender);
@@ -85,11 +88,15 @@ export function wireFederationEdus(d: FederationEduDeps): { close(): void } {
     const server = domainOfId(event.state_key);
     if (server === d.serverName) return;
     const roomNid = head.room.roomNid;
+    // A moment later: the joining server is still storing the room from our send_join answer, and
+    // drops presence of users it does not yet share a room with.
     afterCommit(() => {
-      void d
-        .localMembers(roomNid)
-        .then((users) => presence.greet(server, users))
-        .catch((error: unknown) => d.log.warn({ server, error: (error as Error).message }, "presence for a joining server not queued"));
+      setTimeout(() => {
+        void d
+          .localMembers(roomNid)
+          .then((users) => presence.greet(server, users))
+          .catch((error: unknown) => d.log.warn({ server, error: (error as Error).message }, "presence for a joining server not queued"));
+      }, GREETING_DELAY_MS).unref();
     });
   });
   d.transactions.addEduHandler("m.presence", (origin, content) => presence.receive(origin, content));
