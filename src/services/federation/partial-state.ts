@@ -2,15 +2,13 @@
  * Completing a room joined with partial state (send_join with `omit_members`, MSC3706/MSC3902): the
  * join returned the room's state without its member events, so local users could send and receive at
  * once; here, in the background, the full state before our join is fetched (`GET /state` at the join
- * event from the servers that were in the room), checked (signatures, hashes, auth rules against
- * their auth events), and merged in one transaction: the missing events stored, the members added to
+ * event from the servers that were in the room, partial-state-fetch.ts), and merged in one transaction: the missing events stored, the members added to
  * the current state and memberships, and the state snapshots of every event persisted since the join
  * rewritten on top of the full state. Failed attempts are retried with a capped backoff, also after a
  * restart (the room stays marked partial until it is complete).
  */
 import type { Logger } from "../../logger.js";
-import { splitStateKey, stateKey, type Pdu, type RoomEvent, type StateKey } from "../../protocol/event.js";
-import { isJsonObject, type JsonValue } from "../../protocol/json.js";
+import { splitStateKey, type StateKey } from "../../protocol/event.js";
 import type { Db, Tx } from "../../storage/db.js";
 import type { EventStore } from "../../storage/event-store.js";
 import type { FederatedRoomStore } from "../../storage/federated-room-store.js";
@@ -22,30 +20,11 @@ import type { Notifier } from "../../notifier/notifier.js";
 import type { Clock } from "../clock.js";
 import type { CurrentStateCache, RoomHead } from "../rooms/current-state.js";
 import type { RoomLinearizer } from "../rooms/room-linearizer.js";
-import { authoriseTogether } from "./auth-chain-check.js";
-import { authEventIdsNeeded, storedLookup } from "./event-checks-auth.js";
 import type { EventChecker } from "./event-checks.js";
-
-export interface StateFetchSource {
-  request(destination: string, method: "GET", path: string, options?: { timeoutMs?: number }): Promise<JsonValue>;
-}
-
-interface Checked {
-  pdu: Pdu;
-  event: RoomEvent;
-}
-
-interface FullState {
-  /** The state before our join, by key. */
-  state: Map<StateKey, string>;
-  /** Every accepted event of the answer (state and auth chain), by ID. */
-  events: Map<string, Checked>;
-}
+import { fetchStateBeforeJoin, type FullState, type StateFetchSource } from "./partial-state-fetch.js";
 
 const FIRST_RETRY_MS = 1_000;
 const MAX_RETRY_MS = 5 * 60_000;
-/** /state of a large room is one large answer. */
-const STATE_TIMEOUT_MS = 120_000;
 
 export class PartialStateCompleter {
   private readonly running = new Map<string, Promise<void>>();
@@ -108,7 +87,7 @@ export class PartialStateCompleter {
       if (!head || !partial) return;
       for (const server of partial.servers.filter((s) => s !== this.serverName)) {
         try {
-          const full = await this.fetch(server, head, partial.joinEventId);
+          const full = await fetchStateBeforeJoin(this.source, this.checker, this.events, this.log, server, head, partial.joinEventId);
           const started = this.clock.now();
           await this.merge(roomId, partial, full);
           this.stats.completed++;
@@ -122,33 +101,6 @@ export class PartialStateCompleter {
       }
       await new Promise((resolve) => setTimeout(resolve, delay).unref());
     }
-  }
-
-  /** GET /state at our join: the state before it, with the auth chain, checked. */
-  private async fetch(server: string, head: RoomHead, joinEventId: string): Promise<FullState> {
-    const roomId = head.room.roomId;
-    const answer = await this.source.request(server, "GET", `/_matrix/federation/v1/state/${encodeURIComponent(roomId)}?event_id=${encodeURIComponent(joinEventId)}`, { timeoutMs: STATE_TIMEOUT_MS });
-    if (!isJsonObject(answer) || !Array.isArray(answer["pdus"]) || !Array.isArray(answer["auth_chain"])) throw new Error("invalid /state answer");
-    const checked: Checked[] = [];
-    const stateIds = new Set<string>();
-    for (const [list, isState] of [[answer["pdus"], true], [answer["auth_chain"], false]] as const) {
-      for (const raw of list) {
-        const result = await this.checker.check(raw, head.version);
-        if (!result.ok || result.event.room_id !== roomId) continue;
-        checked.push({ pdu: result.pdu, event: result.event });
-        if (isState) stateIds.add(result.event.event_id);
-      }
-    }
-    const known = await storedLookup(this.events, head.version, checked.flatMap((c) => authEventIdsNeeded(head.version, c.event)));
-    const { accepted, refused } = authoriseTogether(head.version, checked, known);
-    if (refused.length > 0) this.log.info({ roomId, server, refused: refused.length }, "events of a /state answer refused by the auth rules");
-    const state = new Map<StateKey, string>();
-    for (const id of stateIds) {
-      const event = accepted.get(id)?.event;
-      if (event?.state_key !== undefined) state.set(stateKey(event.type, event.state_key), id);
-    }
-    if (!state.has(stateKey("m.room.create", ""))) throw new Error("the /state answer has no create event");
-    return { state, events: accepted };
   }
 
   /** Under the room's linearizer, in one transaction; the head is reloaded after. */
