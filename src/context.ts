@@ -329,7 +329,7 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
   createRoom.wire(membership, aliases, roomDirectory);
   membership.setAliasResolver((roomIdOrAlias) => aliases.resolveWithServers(roomIdOrAlias));
   accounts.setRoomActions(membership);
-  const roomWrites = new RoomWrites(sender, heads, reader, stores.events);
+  const roomWrites = new RoomWrites(sender, heads, reader, stores.events, config.server_name);
   roomWrites.setAliasChecker((alias) => aliases.canonicalAliasTarget(alias));
   // Room extras: summaries, space hierarchies, upgrades, lookups by time and shared rooms, reports.
   const roomPreview = new RoomPreview(reader, stores.rooms, stores.directory);

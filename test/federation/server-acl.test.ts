@@ -91,6 +91,20 @@ describe("federation: server ACLs", () => {
     await syncUntil(alice, roomId, (view) => bodies(view).includes("from three"), aliceSince);
   });
 
+  it("refuses an ACL that would deny this server itself (as Synapse), with 400 and nothing sent", async () => {
+    for (const acl of [
+      { allow: ["*"], deny: ["127.0.0.1"], allow_ip_literals: true },
+      { allow: ["*"], deny: [], allow_ip_literals: false },
+      { allow: ["example.org"], deny: [] },
+    ]) {
+      const answer = await alice.put(`${V3}/rooms/${q(roomId)}/state/m.room.server_acl/`, acl);
+      assert.equal(answer.status, 400, JSON.stringify(acl));
+      assert.equal(answer.body["errcode"], "M_INVALID_PARAM");
+    }
+    const current = await alice.get(`${V3}/rooms/${q(roomId)}/state/m.room.server_acl/`);
+    assert.deepEqual(current.body["deny"], ["127.0.0.2"], "the room's ACL is unchanged");
+  });
+
   it("refuses the denied server's PDUs in /send, with an error for each, but answers the transaction", async () => {
     // Two's user sends anyway (the ACL binds servers, not what a server lets its users write): one refuses it.
     const eventId = await say(bob, roomId, "from the denied server");

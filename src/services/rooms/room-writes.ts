@@ -12,6 +12,7 @@ import type { EventSender } from "./event-sender.js";
 import { relationOf } from "./room-event-view.js";
 import type { RoomStateReader } from "./room-state-reader.js";
 import { refuseIfSuspended } from "../accounts/suspension.js";
+import { parseServerAcl, serverAllowedByAcl } from "../../protocol/server-acl.js";
 
 export class RoomWrites {
   /** Sends with a transaction ID that are being processed, by room, user, device and transaction ID. */
@@ -22,6 +23,7 @@ export class RoomWrites {
     private readonly cache: CurrentStateCache,
     private readonly reader: RoomStateReader,
     private readonly events: EventStore,
+    private readonly serverName: string,
   ) {}
 
   private txnOf(requester: Requester, txnId: string | undefined): { userId: string; deviceId: string; txnId: string } | undefined {
@@ -102,6 +104,10 @@ export class RoomWrites {
     // A state key that starts with @ belongs to that user (auth rules), checked there.
     return this.sendOnce(roomId, requester, undefined, { type, content, stateKey }, async (head) => {
       if (type === "m.room.canonical_alias") await this.checkCanonicalAlias(head, content);
+      // An ACL that denies this server would cut it off from its own room: refused, as Synapse does.
+      if (type === "m.room.server_acl" && stateKey === "" && !serverAllowedByAcl(parseServerAcl(content), this.serverName)) {
+        throw new MatrixError(400, "M_INVALID_PARAM", "This server ACL would deny this server itself");
+      }
     });
   }
 
