@@ -113,11 +113,11 @@ export class InboundPdus {
     if (unknown.length > 0) return { error: `auth events unknown to us: ${unknown.join(", ")}` };
     const lookup = await storedLookup(this.events, current.version, [...authIds, ...stateIdsNeeded(current.version, event, before.state)]);
     const request = { head: current, pdu, event, stateBefore: before.state, snapshotBefore: before.snapshot };
-    // Rejected events are kept (spec: they are part of the graph; their children may be fine) but
-    // change nothing, and are never answered again as if new.
     // With partial state the state before lacks most members: only the auth events can judge (Synapse
     // does the same until the room's state is complete).
     const partial = current.room.partialState;
+    // Rejected events are kept (spec: they are part of the graph; their children may be fine) but
+    // change nothing, and are never answered again as if new.
     const refusal = authByAuthEvents(current.version, event, lookup) ?? (partial ? undefined : withContext(authByState(current.version, event, before.state, lookup), "against the state before it"));
     if (refusal !== undefined) {
       await this.persister.persist({ ...request, status: { rejected: refusal } });

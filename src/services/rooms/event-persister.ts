@@ -308,7 +308,10 @@ export class EventPersister {
       streamOrdering,
     );
     const memberChanges = changed.filter((c) => splitStateKey(c.key)[0] === "m.room.member" && c.id !== undefined);
-    const others = await this.events.getByIds(memberChanges.map((c) => c.id as string).filter((id) => id !== event.event_id));
+    const others = await this.events.getByIds(
+      memberChanges.map((c) => c.id as string).filter((id) => id !== event.event_id),
+      tx.db,
+    );
     for (const change of memberChanges) {
       const member = change.id === event.event_id ? event : others.get(change.id as string)?.pdu;
       if (!member || typeof member.state_key !== "string") continue;
