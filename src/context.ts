@@ -2,7 +2,6 @@
  * AppContext: the one place where stores, services and clients are constructed and wired together.
  * Tests may pass overrides (a clock, a cheaper password hash).
  */
-import { join } from "node:path";
 import type { Config } from "./config/schema.js";
 import type { Secrets } from "./config/secrets.js";
 import type { Logger } from "./logger.js";
@@ -129,28 +128,9 @@ import { RemoteKeys } from "./services/e2ee/remote-keys.js";
 import { DeviceListAnnouncer } from "./services/e2ee/device-list-announcer.js";
 import { DehydratedDeviceService } from "./services/e2ee/dehydrated-devices.js";
 import { DehydratedDeviceStore } from "./storage/dehydrated-device-store.js";
-import { mediaStorePath } from "./config/media-schema.js";
-import { FilesystemMediaStorage } from "./storage/media-filesystem-storage.js";
 import { MediaStore } from "./storage/media-store.js";
-import { BlobLocks } from "./services/media/blob-locks.js";
-import { MediaAdminService } from "./services/media/media-admin-service.js";
-import { MediaMaintenance } from "./services/media/media-maintenance.js";
-import { MediaService } from "./services/media/media-service.js";
-import { MediaUploadService } from "./services/media/media-upload-service.js";
-import { FederationRemoteMedia } from "./services/media/remote-media-fetcher.js";
-import { LocationFetcher } from "./services/media/remote-media-location.js";
-import { FederationStreams } from "./services/federation/federation-stream.js";
-import { UploadQuota } from "./services/media/upload-quota.js";
-import { UploadWaiters } from "./services/media/upload-waiters.js";
-import { ThumbnailFiles } from "./services/media/thumbnail-files.js";
-import { ThumbnailMediaSource } from "./services/media/thumbnail-media-source.js";
-import { ThumbnailService } from "./services/media/thumbnail-service.js";
-import { ThumbnailStore } from "./storage/thumbnail-store.js";
-import { PreviewFetcher } from "./services/media/url-preview-fetch.js";
 import { IpRangeFilter } from "./services/ip-range-filter.js";
-import { UploadPreviewImageSink } from "./services/media/url-preview-media-sink.js";
-import { UrlPreviewService } from "./services/media/url-preview-service.js";
-import { UrlPreviewStore } from "./storage/url-preview-store.js";
+import { wireMedia } from "./services/media/media-wiring.js";
 import { PusherStore } from "./storage/pusher-store.js";
 import { BadgeCounter } from "./services/push/pusher-badge.js";
 import { EventFactsReader } from "./services/push/pusher-event-facts.js";
@@ -526,61 +506,17 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
   await federationSender.start();
   await federationRooms.partialState.resumeAll();
 
-  // The content repository: files by hash under media.store_path, metadata in the database.
-  const mediaConfig = config.media;
-  const mediaStorage = new FilesystemMediaStorage(join(mediaStorePath(mediaConfig, config.data_dir), "content"));
-  await mediaStorage.init();
-  const blobLocks = new BlobLocks();
-  const uploadWaiters = new UploadWaiters();
-  // Other servers' media: fetched over federation into the same content store, served from there after.
-  const remoteMedia = new FederationRemoteMedia(db, stores.media, mediaStorage, blobLocks, new FederationStreams(federationClient), new LocationFetcher({ verifyTls: config.federation.verify_tls, permits: (address) => federation.ips.permits(address) }), clock, subsystemLogger(log, "media"), {
-    maxBytes: mediaConfig.max_upload_size,
-    requestTimeoutMs: config.federation.request_timeout_ms,
-    authRequired: !mediaConfig.legacy_unauthenticated_downloads,
-  });
-  const media = new MediaService(db, stores.media, mediaStorage, blobLocks, uploadWaiters, remoteMedia, clock, subsystemLogger(log, "media"), {
-    serverName: config.server_name,
-    maxUploadSize: mediaConfig.max_upload_size,
-  });
-  const quota = mediaConfig.user_quota;
-  const uploadQuota = new UploadQuota(
-    stores.media,
+  // The content repository (our media and other servers'), thumbnails and URL previews.
+  const { media, mediaUploads, mediaAdmin, mediaMaintenance, thumbnails, urlPreviews } = await wireMedia({
+    config,
+    db,
+    mediaStore: stores.media,
+    users: stores.users,
+    federationClient,
+    federationIps: federation.ips,
     clock,
-    quota && { maxBytes: quota.max_bytes, ...(quota.period_ms !== undefined ? { periodMs: quota.period_ms } : {}), ...(quota.admin_contact !== undefined ? { adminContact: quota.admin_contact } : {}) },
-  );
-  const mediaUploads = new MediaUploadService(db, stores.media, mediaStorage, media, blobLocks, uploadWaiters, uploadQuota, clock, {
-    serverName: config.server_name,
-    maxUploadSize: mediaConfig.max_upload_size,
-    pendingExpiryMs: mediaConfig.pending_upload_expiry_ms,
-    maxPendingPerUser: mediaConfig.max_pending_uploads_per_user,
-    authRequired: !mediaConfig.legacy_unauthenticated_downloads,
+    log,
   });
-  const mediaAdmin = new MediaAdminService(media, stores.media, stores.users, config.server_name);
-  const mediaMaintenance = new MediaMaintenance(media, stores.media, clock, subsystemLogger(log, "media"), {
-    serverName: config.server_name,
-    retentionDays: mediaConfig.local_retention_days,
-    remoteRetentionDays: mediaConfig.remote_media_retention_days,
-  });
-  mediaMaintenance.start();
-
-  // Thumbnails (each configured size made once, deleted with their media) and URL previews.
-  const thumbnailConfig = mediaConfig.thumbnails;
-  const thumbnailFiles = new ThumbnailFiles(join(mediaStorePath(mediaConfig, config.data_dir), "thumbnails"));
-  const thumbnails = new ThumbnailService(db, new ThumbnailStore(), thumbnailFiles, new ThumbnailMediaSource(media), clock, { sizes: thumbnailConfig.sizes, maxPixels: thumbnailConfig.max_pixels }, subsystemLogger(log, "thumbnails"));
-  media.onMediaDeleted(thumbnails.deletionHook());
-  if (thumbnailConfig.pregenerate) mediaUploads.onUploaded(thumbnails.uploadHook());
-  const previewConfig = mediaConfig.url_preview;
-  const previewFetcher = new PreviewFetcher(new IpRangeFilter(previewConfig.ip_range_blocklist, previewConfig.ip_range_allowlist), {
-    maxBytes: previewConfig.max_page_bytes,
-    timeoutMs: previewConfig.timeout_ms,
-    maxRedirects: previewConfig.max_redirects,
-  });
-  const urlPreviews = new UrlPreviewService(db, new UrlPreviewStore(), previewFetcher, new UploadPreviewImageSink(mediaUploads, media, config.server_name), clock, {
-    enabled: previewConfig.enabled,
-    cacheTtlMs: previewConfig.cache_ttl_ms,
-    maxPixels: thumbnailConfig.max_pixels,
-    serverName: config.server_name,
-  }, subsystemLogger(log, "url-preview"));
 
   const services: Services = {
     clock,
