@@ -385,7 +385,7 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
   const pushRulesCache = new PushRulesCache(stores.pushRules, notifier);
   const pushRules = new PushRuleService(db, stores.pushRules, streams.account_data, notifier, pushRulesCache);
   accountData.addManagedReader("m.push_rules", async (userId) => ({ global: await pushRules.ruleset(userId) }));
-  persister.addHook(pushEvaluationHook(stores.pushActions, stores.events, pushRulesCache, config.server_name));
+  persister.addHook(pushEvaluationHook(stores.pushActions, stores.events, pushRulesCache, ignoredUsers.ignoringSender, config.server_name));
   sync.addContributor(pushRulesSyncContributor(pushRules, stores.pushRules));
   sync.addContributor(unreadSyncContributor(stores.pushActions));
   const notifications = new NotificationsService(stores.pushActions, stores.events, stores.rooms, formatter);

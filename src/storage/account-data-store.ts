@@ -28,6 +28,22 @@ export class AccountDataStore {
     return row ? (JSON.parse(row.content) as Record<string, unknown>) : undefined;
   }
 
+  /** One global entry of each of `userIds` that has it, by user. */
+  async globalOfMany(executor: Executor, userIds: readonly string[], type: string): Promise<Map<string, Record<string, unknown>>> {
+    const out = new Map<string, Record<string, unknown>>();
+    for (let i = 0; i < userIds.length; i += 500) {
+      const rows = await executor
+        .selectFrom("account_data")
+        .select(["user_id", "content"])
+        .where("user_id", "in", userIds.slice(i, i + 500))
+        .where("room_id", "=", "")
+        .where("type", "=", type)
+        .execute();
+      for (const row of rows) out.set(row.user_id, JSON.parse(row.content) as Record<string, unknown>);
+    }
+    return out;
+  }
+
   /** Writes an entry at stream position `streamId` (allocated in the same transaction). */
   async put(executor: Executor, userId: string, roomId: string, type: string, content: Record<string, unknown>, streamId: number): Promise<void> {
     const json = JSON.stringify(content);

@@ -11,6 +11,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { Kysely, PostgresDialect, SqliteDialect, sql, type KyselyPlugin } from "kysely";
 import type { Schema } from "./schema/index.js";
 import { BACKSTOP_AUTOCHECKPOINT_PAGES, SqliteCheckpointer } from "./sqlite-checkpointer.js";
+import { batchingPool } from "./pg-write-batching.js";
 import { GroupCommitter } from "./group-commit.js";
 
 export type DialectName = "sqlite" | "postgres";
@@ -145,7 +146,7 @@ export class Db {
       max: options.poolSize ?? 10,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     });
-    const kysely = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }), plugins: options.guardTransactions ? [outsideTransactionGuard] : [] });
+    const kysely = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: batchingPool(pool) }), plugins: options.guardTransactions ? [outsideTransactionGuard] : [] });
     // Surface a bad URL or a server that is down at start, not on the first request.
     await sql`SELECT 1`.execute(kysely);
     return new Db(kysely, "postgres", !!options.guardTransactions, async () => {

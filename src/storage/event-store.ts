@@ -20,16 +20,28 @@ const insertEventRow = new Statement(
   `INSERT INTO events (event_nid, room_nid, stream_ordering, depth, type, state_key_nid, sender, origin_server_ts, received_ts, json,
      outlier, rejected_reason, soft_failed, state_snapshot_nid, prev_state_event_nid, redacted_by_nid, relates_to_id, rel_type, thread_id)
    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
+  { batchAs: "events" },
 );
-const insertPrevEdges = new StatementsByCount((n) => `INSERT INTO event_edges (event_nid, prev_event_nid) VALUES ${placeholderRows(n, 2)} ON CONFLICT DO NOTHING`);
-const insertAuthEdges = new StatementsByCount((n) => `INSERT INTO event_auth_edges (event_nid, auth_event_nid) VALUES ${placeholderRows(n, 2)} ON CONFLICT DO NOTHING`);
-const deleteExtremities = new StatementsByCount((n) => `DELETE FROM forward_extremities WHERE room_nid = ? AND event_nid IN (${placeholderList(n)})`);
-const insertExtremities = new StatementsByCount((n) => `INSERT INTO forward_extremities (room_nid, event_nid) VALUES ${placeholderRows(n, 2)} ON CONFLICT DO NOTHING`);
+const insertPrevEdges = new StatementsByCount((n) => `INSERT INTO event_edges (event_nid, prev_event_nid) VALUES ${placeholderRows(n, 2)} ON CONFLICT DO NOTHING`, { batchAs: "event_edges" });
+const insertAuthEdges = new StatementsByCount((n) => `INSERT INTO event_auth_edges (event_nid, auth_event_nid) VALUES ${placeholderRows(n, 2)} ON CONFLICT DO NOTHING`, {
+  batchAs: "event_auth_edges",
+});
+// The delete and the insert of one update may share a batch (pg-write-batching.ts) although they write
+// one table: they touch different rows (an event is never its own prev event), and each event's
+// writes begin after interning its new ID, a read that sends whatever an earlier event left held.
+const deleteExtremities = new StatementsByCount((n) => `DELETE FROM forward_extremities WHERE room_nid = ? AND event_nid IN (${placeholderList(n)})`, {
+  batchAs: "forward_extremities (removed)",
+});
+const insertExtremities = new StatementsByCount((n) => `INSERT INTO forward_extremities (room_nid, event_nid) VALUES ${placeholderRows(n, 2)} ON CONFLICT DO NOTHING`, {
+  batchAs: "forward_extremities (added)",
+});
 const selectTxn = new Statement<{ event_id: string }>(
   `SELECT event_ids.event_id FROM event_txn_ids INNER JOIN event_ids ON event_ids.event_nid = event_txn_ids.event_nid
    WHERE event_txn_ids.room_nid = ? AND event_txn_ids.user_id = ? AND event_txn_ids.device_id = ? AND event_txn_ids.txn_id = ?`,
 );
-const insertTxnRow = new Statement(`INSERT INTO event_txn_ids (room_nid, user_id, device_id, txn_id, event_nid, created_ts) VALUES (?, ?, ?, ?, ?, ?)`);
+const insertTxnRow = new Statement(`INSERT INTO event_txn_ids (room_nid, user_id, device_id, txn_id, event_nid, created_ts) VALUES (?, ?, ?, ?, ?, ?)`, {
+  batchAs: "event_txn_ids",
+});
 const selectRedactions = new Statement<{ redaction_nid: number }>(`SELECT redaction_nid FROM redactions WHERE redacts_event_id = ?`);
 
 /** Pairs `first` with each of `others` (deduplicated), flattened for a multi-row VALUES. */

@@ -14,6 +14,7 @@ const insertActionRows = new StatementsByCount(
   (n) =>
     `INSERT INTO event_push_actions (event_nid, room_nid, user_id, thread_id, stream_ordering, notify, highlight, actions)
      VALUES ${placeholderRows(n, 8)} ON CONFLICT (event_nid, user_id) DO NOTHING`,
+  { batchAs: "event_push_actions" },
 );
 /** The receipts that mark what a user has read. */
 export const READ_RECEIPT_TYPES = ["m.read", "m.read.private"] as const;
@@ -46,10 +47,10 @@ const countsByThreadInManyRooms = new StatementsByCount<{ room_nid: number; thre
 const upsertSentPosition = new Statement(
   `INSERT INTO push_sent_positions (room_nid, user_id, thread_id, stream_ordering) VALUES (?, ?, ?, ?)
    ON CONFLICT (room_nid, user_id, thread_id) DO UPDATE SET stream_ordering = excluded.stream_ordering`,
+  { batchAs: "push_sent_positions" },
 );
 
 
-const IGNORED_USER_LIST = "m.ignored_user_list";
 
 export interface NewPushAction {
   eventNid: number;
@@ -131,25 +132,6 @@ export class PushActionStore {
   async deleteActionsIfRedacted(executor: Executor, eventNid: number): Promise<void> {
     const row = await executor.selectFrom("events").select("redacted_by_nid").where("event_nid", "=", eventNid).executeTakeFirst();
     if (row && row.redacted_by_nid !== null) await this.deleteActionsOf(executor, eventNid);
-  }
-
-  /** Those of `userIds` whose m.ignored_user_list names `sender`. */
-  async usersIgnoring(executor: Executor, userIds: readonly string[], sender: string): Promise<Set<string>> {
-    const out = new Set<string>();
-    for (let i = 0; i < userIds.length; i += 500) {
-      const rows = await executor
-        .selectFrom("account_data")
-        .select(["user_id", "content"])
-        .where("user_id", "in", userIds.slice(i, i + 500))
-        .where("room_id", "=", "")
-        .where("type", "=", IGNORED_USER_LIST)
-        .execute();
-      for (const row of rows) {
-        const ignored = (JSON.parse(row.content) as Record<string, unknown>)["ignored_users"];
-        if (ignored !== null && typeof ignored === "object" && Object.hasOwn(ignored, sender)) out.add(row.user_id);
-      }
-    }
-    return out;
   }
 
   async recordSent(executor: Executor, position: SentPosition & { userId: string }): Promise<void> {

@@ -5,24 +5,39 @@
  * statement precompiled, ~15 µs for better-sqlite3 alone), and a send runs about ten of them.
  * The text must be plain SQL that both databases accept; `?` becomes `$n` on PostgreSQL.
  */
-import { CompiledQuery } from "kysely";
+import { CompiledQuery, type QueryResult } from "kysely";
 import type { DialectName } from "./db.js";
-import type { Executor } from "./executor.js";
+import { BATCH_MARKER } from "./pg-write-batching.js";
+
+/** What runs a statement: the database, a transaction (an `Executor`), or a migration's database. */
+export interface QueryRunner {
+  executeQuery<R>(query: CompiledQuery<R>): Promise<QueryResult<R>>;
+}
+
+export interface StatementOptions {
+  /**
+   * A write whose result nobody reads (no RETURNING, no affected-row count) and which reads no other
+   * table, named by the one table it writes: inside a transaction on PostgreSQL it may be sent later,
+   * together with other such writes, in one round trip (pg-write-batching.ts). Its `all` answers [].
+   */
+  batchAs?: string;
+}
 
 export class Statement<Row = Record<string, unknown>> {
   private readonly texts: Record<DialectName, string>;
 
-  constructor(text: string) {
+  constructor(text: string, options: StatementOptions = {}) {
     let n = 0;
-    this.texts = { sqlite: text, postgres: text.replace(/\?/g, () => `$${++n}`) };
+    const postgres = text.replace(/\?/g, () => `$${++n}`);
+    this.texts = { sqlite: text, postgres: options.batchAs === undefined ? postgres : `${BATCH_MARKER}${options.batchAs}*/ ${postgres}` };
   }
 
-  async all(dialect: DialectName, executor: Executor, params: readonly unknown[]): Promise<Row[]> {
+  async all(dialect: DialectName, executor: QueryRunner, params: readonly unknown[]): Promise<Row[]> {
     const result = await executor.executeQuery<Row>(CompiledQuery.raw(this.texts[dialect], params as unknown[]));
     return result.rows;
   }
 
-  async first(dialect: DialectName, executor: Executor, params: readonly unknown[]): Promise<Row | undefined> {
+  async first(dialect: DialectName, executor: QueryRunner, params: readonly unknown[]): Promise<Row | undefined> {
     return (await this.all(dialect, executor, params))[0];
   }
 }
@@ -34,12 +49,15 @@ export class Statement<Row = Record<string, unknown>> {
 export class StatementsByCount<Row = Record<string, unknown>> {
   private readonly made = new Map<number, Statement<Row>>();
 
-  constructor(private readonly textFor: (count: number) => string) {}
+  constructor(
+    private readonly textFor: (count: number) => string,
+    private readonly options: StatementOptions = {},
+  ) {}
 
   of(count: number): Statement<Row> {
     let statement = this.made.get(count);
     if (!statement) {
-      statement = new Statement<Row>(this.textFor(count));
+      statement = new Statement<Row>(this.textFor(count), this.options);
       // Unusual counts (a resolved fork with many extremities) are made afresh, not kept forever.
       if (count <= 32) this.made.set(count, statement);
     }

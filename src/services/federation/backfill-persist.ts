@@ -173,6 +173,7 @@ export class BackfillPersister {
       event,
       pdu,
       eventNid,
+      createdHere: false,
       streamOrdering,
       stateBefore: before.state,
       stateAfter: before.state,

@@ -14,6 +14,7 @@ import type { EventEnvironment, UserEnvironment } from "../../protocol/push/cond
 import { PushEvaluation, type CompiledRuleset } from "../../protocol/push/evaluator.js";
 import { notificationPowerLevel, readPowerLevels, userPowerLevel } from "../../protocol/power-levels.js";
 import type { EventStore } from "../../storage/event-store.js";
+import type { Executor } from "../../storage/executor.js";
 import type { NewPushAction, PushActionStore } from "../../storage/push-action-store.js";
 import type { PersistContext, PersistHook } from "../rooms/event-persister.js";
 import { roomEventOf } from "../rooms/room-event-view.js";
@@ -24,7 +25,10 @@ type JoinedMembers = Awaited<ReturnType<PushActionStore["joinedMembers"]>>;
 /** The thread ID of the main timeline in receipts and counts. */
 export const MAIN_THREAD = "main";
 
-export function pushEvaluationHook(actions: PushActionStore, events: EventStore, rules: PushRulesCache, serverName: string): PersistHook {
+/** Those of `userIds` who ignore `sender`, read with `executor` (the event's transaction) where not known. */
+export type IgnoringSender = (executor: Executor, userIds: readonly string[], sender: string) => Promise<ReadonlySet<string>>;
+
+export function pushEvaluationHook(actions: PushActionStore, events: EventStore, rules: PushRulesCache, ignoring: IgnoringSender, serverName: string): PersistHook {
   const isLocal = (userId: string): boolean => userId.endsWith(`:${serverName}`);
   // Joined members by room, read once and then kept up to date by the room's events: the room's writer
   // is the only one that changes them, and it runs this hook. A member event applies its own change
@@ -88,14 +92,14 @@ export function pushEvaluationHook(actions: PushActionStore, events: EventStore,
       });
     }
     if (rows.length === 0) return;
-    const ignoring = await actions.usersIgnoring(
+    const ignorers = await ignoring(
       tx.db,
       rows.map((r) => r.userId),
       event.sender,
     );
     await actions.insertActions(
       tx.db,
-      rows.filter((r) => !ignoring.has(r.userId)),
+      rows.filter((r) => !ignorers.has(r.userId)),
     );
   };
 }

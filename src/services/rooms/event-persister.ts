@@ -30,6 +30,11 @@ export interface PersistRequest {
   /** The thread this event belongs to (its root), when not the main timeline. */
   threadId?: string | null;
   /**
+   * Built by this server just now: its ID (a hash of the new event) cannot be named by anything stored
+   * before, so hooks skip looking for what targeted it earlier (a redaction that came first).
+   */
+  createdHere?: boolean;
+  /**
    * For events from other servers: how the event enters the room. Absent: accepted. A soft-failed
    * event is stored with its state but hidden from clients, not a forward extremity and not part of
    * the current state; a rejected one is stored (so that it is not fetched again and its children
@@ -64,6 +69,8 @@ export interface PersistContext {
   readonly threadId: string | null;
   /** The current state was merged by state resolution (an event on a fork): any key may have changed. */
   readonly currentStateResolved?: boolean;
+  /** See PersistRequest.createdHere. */
+  readonly createdHere: boolean;
   /** Run after the commit (to notify others). */
   readonly afterCommit: (hook: () => void) => void;
 }
@@ -123,6 +130,7 @@ export class EventPersister {
           stateBefore: current.state,
           snapshotBefore: current.snapshot,
           ...(item.txn ? { txn: item.txn } : {}),
+          createdHere: true,
         });
         out.push(persisted);
         current = persisted.head;
@@ -230,6 +238,7 @@ export class EventPersister {
         stateAfter,
         threadId,
         currentStateResolved: request.currentState !== undefined,
+        createdHere: request.createdHere === true,
         afterCommit: (h) => afterCommit.push(h),
       });
     }

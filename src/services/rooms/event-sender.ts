@@ -77,6 +77,7 @@ export class EventSender {
         event: built.event,
         stateBefore: head.state,
         snapshotBefore: head.snapshot,
+        createdHere: true,
         ...(options.txn ? { txn: options.txn } : {}),
         ...(options.threadId !== undefined ? { threadId: options.threadId } : {}),
       });

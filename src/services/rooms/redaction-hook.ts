@@ -25,6 +25,7 @@ export function redactionHook(events: EventStore): (context: PersistContext) => 
       }
     }
     // A redaction that arrived before its target (federation) applies now.
+    if (context.createdHere) return;
     const earlier = await events.redactionsOf(event.event_id, tx.db);
     if (earlier.length > 0) {
       const redactions = await events.getByNids(earlier, tx.db);

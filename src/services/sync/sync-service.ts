@@ -66,16 +66,26 @@ export class SyncService {
   private async syncOnce(requester: Requester, request: SyncRequest, signal: AbortSignal): Promise<SyncResponse> {
     const since = request.since !== undefined ? clampToNow(decodeSyncToken(request.since), this.notifier.positions()) : undefined;
     const deadline = Date.now() + request.timeoutMs;
+    // A long-poll from the newest positions (a client polling again right after an answer, the usual
+    // case) would compute an empty answer: every part of a response is a range from the token to now.
+    // It waits at once, which halves the work of a wake-up that reaches many members.
+    let waitFrom = since && !request.fullState && request.timeoutMs > 0 && samePositions(since, this.notifier.positions()) ? since : undefined;
+    let remaining = request.timeoutMs;
     for (;;) {
-      const step = await this.answerOrWait(requester, since, request, deadline, signal);
-      if ("response" in step) return step.response;
+      if (!waitFrom) {
+        const step = await this.answerOrWait(requester, since, request, deadline, signal);
+        if ("response" in step) return step.response;
+        waitFrom = step.from;
+        remaining = step.remaining;
+      }
       // Only the positions are held while waiting, not the empty answer (thousands of idle long-polls):
       // once the wait ends the answer is computed again, from the newer positions.
       const joined = (await this.memberships.of(requester.userId)).filter((m) => m.membership === "join").map((m) => m.roomId);
-      // Anything notified after `from` wakes us; re-check first in case it happened while computing.
-      if (samePositions(this.notifier.positions(), step.from)) {
-        await this.notifier.wait(requester.userId, joined, step.remaining, signal);
+      // Anything notified after `waitFrom` wakes us; re-check first in case it happened while computing.
+      if (samePositions(this.notifier.positions(), waitFrom) && !signal.aborted) {
+        await this.notifier.wait(requester.userId, joined, remaining, signal);
       }
+      waitFrom = undefined;
     }
   }
 

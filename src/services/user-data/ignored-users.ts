@@ -13,11 +13,18 @@
  */
 import type { Notifier } from "../../notifier/notifier.js";
 import type { AccountDataStore } from "../../storage/account-data-store.js";
+import type { Executor } from "../../storage/executor.js";
 import type { StoredEvent } from "../../storage/event-store.js";
 import type { SyncContext, SyncContributor, SyncResponse } from "../sync/sync-types.js";
 import { IGNORED_USER_LIST } from "./account-data-service.js";
 
 const EMPTY: ReadonlySet<string> = new Set();
+
+/** The users an `m.ignored_user_list` content names; a malformed list ignores no one (as Synapse). */
+function ignoredSet(content: Record<string, unknown> | undefined): ReadonlySet<string> {
+  const map = content?.["ignored_users"];
+  return map !== null && typeof map === "object" && !Array.isArray(map) && Object.keys(map).length > 0 ? new Set(Object.keys(map)) : EMPTY;
+}
 
 export class IgnoredUsers {
   private readonly cache = new Map<string, ReadonlySet<string>>();
@@ -42,13 +49,31 @@ export class IgnoredUsers {
     const cached = this.cache.get(userId);
     if (cached) return cached;
     const generation = this.generations.get(userId) ?? 0;
-    const content = await this.store.get(userId, "", IGNORED_USER_LIST);
-    const map = content?.["ignored_users"];
-    // A malformed list ignores no one (as Synapse).
-    const ignored = map !== null && typeof map === "object" && !Array.isArray(map) && Object.keys(map).length > 0 ? new Set(Object.keys(map)) : EMPTY;
+    const ignored = ignoredSet(await this.store.get(userId, "", IGNORED_USER_LIST));
     if ((this.generations.get(userId) ?? 0) === generation) this.cache.set(userId, ignored);
     return ignored;
   }
+
+  /**
+   * Those of `userIds` who ignore `sender` (push evaluation, for every recipient of every event): the
+   * lists not cached yet are read in one query with `executor`, which may be an open transaction.
+   */
+  readonly ignoringSender = async (executor: Executor, userIds: readonly string[], sender: string): Promise<ReadonlySet<string>> => {
+    const missing = userIds.filter((userId) => !this.cache.has(userId));
+    if (missing.length > 0) {
+      const generations = missing.map((userId) => this.generations.get(userId) ?? 0);
+      const lists = await this.store.globalOfMany(executor, missing, IGNORED_USER_LIST);
+      missing.forEach((userId, i) => {
+        if ((this.generations.get(userId) ?? 0) === generations[i]) this.cache.set(userId, ignoredSet(lists.get(userId)));
+      });
+      const out = new Set<string>();
+      for (const userId of userIds) if ((this.cache.get(userId) ?? ignoredSet(lists.get(userId))).has(sender)) out.add(userId);
+      return out;
+    }
+    const out = new Set<string>();
+    for (const userId of userIds) if (this.cache.get(userId)?.has(sender)) out.add(userId);
+    return out;
+  };
 
   /** For VisibilityService.addExclusion: drops non-state events whose sender the viewer ignores. */
   readonly exclusion = async (userId: string, events: readonly StoredEvent[]): Promise<StoredEvent[]> => {
