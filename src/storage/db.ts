@@ -6,7 +6,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { LRUCache } from "lru-cache";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { Kysely, PostgresDialect, SqliteDialect, sql, type KyselyPlugin } from "kysely";
 import type { Schema } from "./schema/index.js";
@@ -17,6 +16,7 @@ import { GroupCommitter } from "./group-commit.js";
 export type DialectName = "sqlite" | "postgres";
 
 import type { Tx } from "./executor.js";
+import { lruCache } from "../lru.js";
 export type { Executor, Tx } from "./executor.js";
 
 export interface DbOptions {
@@ -101,7 +101,7 @@ export class Db {
     }
     // Kysely prepares every statement afresh; preparing costs more than running most of our queries,
     // so statements are kept by their SQL text (queries are parameterised, so the texts repeat).
-    const statements = new LRUCache<string, BetterSqlite3.Statement>({ max: 1000 });
+    const statements = lruCache<string, BetterSqlite3.Statement>(1000);
     const cachedDatabase = {
       prepare(text: string): BetterSqlite3.Statement {
         let statement = statements.get(text);

@@ -3,13 +3,13 @@
  * forward extremities, transaction IDs, redactions. Reads of events go through an LRU cache of
  * parsed events, filled after commits.
  */
-import { LRUCache } from "lru-cache";
 import { parseStrictJson } from "../protocol/strict-json.js";
 import type { Pdu } from "../protocol/event.js";
 import type { Db, Executor, Tx } from "./db.js";
 import { InternCache } from "./id-interner.js";
 import { placeholderList, placeholderRows, Statement, StatementsByCount } from "./statement.js";
 import { shownInTimeline } from "./timeline-filter.js";
+import { lruCache } from "../lru.js";
 
 // The statements of the send path, precompiled (see statement.ts).
 const internIds = new StatementsByCount<{ event_id: string; event_nid: number }>(
@@ -129,7 +129,7 @@ const ID_CHUNK = 500;
 
 export class EventStore {
   private readonly ids = new InternCache(50_000);
-  private readonly events = new LRUCache<number, StoredEvent>({ max: 10_000 });
+  private readonly events = lruCache<number, StoredEvent>(10_000);
 
   constructor(private readonly db: Db) {}
 

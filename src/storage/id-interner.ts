@@ -3,15 +3,16 @@
  * Interning inserts missing rows with ON CONFLICT DO NOTHING and reads back their numbers, so two
  * writers interning the same ID at once both get the same number.
  */
-import { LRUCache } from "lru-cache";
+import type { LRUCache } from "lru-cache";
+import { lruCache } from "../lru.js";
 
 export class InternCache {
   private readonly toNid: LRUCache<string, number>;
   private readonly toValue: LRUCache<number, string>;
 
   constructor(max: number) {
-    this.toNid = new LRUCache({ max });
-    this.toValue = new LRUCache({ max });
+    this.toNid = lruCache(max);
+    this.toValue = lruCache(max);
   }
 
   nid(value: string): number | undefined {

@@ -11,6 +11,7 @@ import { LRUCache } from "lru-cache";
 import { splitStateKey, stateKey, type StateKey } from "../protocol/event.js";
 import type { Db, Executor, Tx } from "./db.js";
 import { InternCache } from "./id-interner.js";
+import { lruCache } from "../lru.js";
 
 /** State as numbers: state_key_nid -> event_nid. */
 export type NidStateMap = Map<number, number>;
@@ -40,7 +41,7 @@ export interface MembershipChange {
 
 export class StateStore {
   private readonly keys = new InternCache(30_000);
-  private readonly nodes = new LRUCache<number, SnapshotNode>({ max: 10_000 });
+  private readonly nodes = lruCache<number, SnapshotNode>(10_000);
   private readonly fullStates = new LRUCache<number, NidStateMap>({ maxSize: 200_000, sizeCalculation: (m) => m.size + 1 });
 
   constructor(private readonly db: Db) {}

@@ -2,7 +2,6 @@
  * Access and refresh tokens: issuing them at login or registration, resolving a token to its
  * Requester on every request (cached), refreshing (with rotation), and revoking.
  */
-import { LRUCache } from "lru-cache";
 import { MatrixError } from "../../errors.js";
 import type { Db, Executor, Tx } from "../../storage/db.js";
 import type { TokenStore } from "../../storage/token-store.js";
@@ -11,6 +10,7 @@ import type { DeviceStore } from "../../storage/device-store.js";
 import type { Clock } from "../clock.js";
 import type { Requester } from "./requester.js";
 import { hashToken, newToken } from "./tokens.js";
+import { lruCache } from "../../lru.js";
 
 export interface SessionTokens {
   access_token: string;
@@ -35,7 +35,7 @@ interface CachedToken {
 const LAST_SEEN_INTERVAL_MS = 60_000;
 
 export class AuthService {
-  private readonly cache = new LRUCache<string, CachedToken>({ max: 10_000, ttl: 10 * 60_000 });
+  private readonly cache = lruCache<string, CachedToken>(10_000, { ttl: 10 * 60_000 });
   private readonly lastSeenWritten = new Map<string, number>();
 
   constructor(

@@ -4,7 +4,6 @@
  * delivers each device's queue in order, at most 100 at a time, and deletes messages once the device
  * syncs with a token past them, so a message is delivered until acknowledged and never after.
  */
-import { LRUCache } from "lru-cache";
 import { MatrixError } from "../../errors.js";
 import { randomBytes } from "node:crypto";
 import { isJsonObject, type JsonObject } from "../../protocol/json.js";
@@ -16,6 +15,7 @@ import type { StreamIdGenerator } from "../../storage/stream-ids.js";
 import type { QueuedMessage, ToDeviceRow, ToDeviceStore } from "../../storage/to-device-store.js";
 import type { Clock } from "../clock.js";
 import type { Requester } from "../accounts/requester.js";
+import { lruCache } from "../../lru.js";
 
 /** How long acknowledgements are collected before their messages are deleted together. */
 const ACK_FLUSH_DELAY_MS = 250;
@@ -65,7 +65,7 @@ function checkMessages(messages: unknown): Target[] {
 export class ToDeviceService {
   private federation: RemoteToDevice | undefined;
   /** The position up to which each recently syncing device's messages are known to be deleted (this process). */
-  private readonly acknowledged = new LRUCache<string, number>({ max: 100_000 });
+  private readonly acknowledged = lruCache<string, number>(100_000);
   private readonly pendingAcks = new Map<string, { userId: string; deviceId: string; upTo: number }>();
   private flushTimer: NodeJS.Timeout | undefined;
 

@@ -5,14 +5,14 @@
  * merged by state resolution), and kept only once the transaction that read it commits; rooms with
  * partial state are not cached (their members arrive outside the persister).
  */
-import { LRUCache } from "lru-cache";
 import type { Executor } from "../../storage/db.js";
 import type { FederatedRoomStore } from "../../storage/federated-room-store.js";
 import type { PartialStateStore } from "../../storage/partial-state-store.js";
 import type { PersistContext } from "../rooms/event-persister.js";
+import { lruCache } from "../../lru.js";
 
 export class JoinedServersCache {
-  private readonly byRoom = new LRUCache<number, ReadonlySet<string>>({ max: 10_000 });
+  private readonly byRoom = lruCache<number, ReadonlySet<string>>(10_000);
 
   constructor(
     private readonly store: FederatedRoomStore,

@@ -6,7 +6,6 @@
  * validity ends. Failed fetches are remembered briefly so an unreachable server is not asked on
  * every request.
  */
-import { LRUCache } from "lru-cache";
 import { isJsonObject, type JsonObject, type JsonValue } from "../../protocol/json.js";
 import { verifyJsonSignature } from "../../protocol/signing.js";
 import type { ServerKeyStore, StoredServerKey } from "../../storage/server-key-store.js";
@@ -14,6 +13,7 @@ import type { Clock } from "../clock.js";
 import { ed25519PublicKey } from "../e2ee/key-validation.js";
 import type { FederationClient } from "./federation-client.js";
 import type { ServerKeyPublisher } from "./server-key-publisher.js";
+import { lruCache } from "../../lru.js";
 
 export interface TrustedKeyServer {
   server_name: string;
@@ -32,9 +32,9 @@ function usableAt(key: StoredServerKey, at: number): boolean {
 }
 
 export class KeyRing {
-  private readonly cache = new LRUCache<string, StoredServerKey>({ max: 10_000 });
+  private readonly cache = lruCache<string, StoredServerKey>(10_000);
   private readonly fetching = new Map<string, Promise<void>>();
-  private readonly failedAt = new LRUCache<string, number>({ max: 10_000 });
+  private readonly failedAt = lruCache<string, number>(10_000);
 
   constructor(
     private readonly store: ServerKeyStore,

@@ -5,18 +5,18 @@
  * `m.room.server_acl` event: the current-state cache names the event in force, so a new ACL event is
  * picked up as soon as it becomes current state, without any invalidation of our own.
  */
-import { LRUCache } from "lru-cache";
 import { MatrixError } from "../../errors.js";
 import { stateKey, type StateKey } from "../../protocol/event.js";
 import { parseServerAcl, serverAllowedByAcl, type ServerAcl } from "../../protocol/server-acl.js";
 import type { Executor } from "../../storage/db.js";
 import type { EventStore } from "../../storage/event-store.js";
 import type { CurrentStateCache } from "../rooms/current-state.js";
+import { lruCache } from "../../lru.js";
 
 const ACL_KEY = stateKey("m.room.server_acl", "");
 
 export class ServerAclService {
-  private readonly parsed = new LRUCache<string, ServerAcl>({ max: 2_000 });
+  private readonly parsed = lruCache<string, ServerAcl>(2_000);
 
   constructor(
     private readonly heads: CurrentStateCache,

@@ -5,8 +5,9 @@
  * that run at the same time share one promise, so a burst of requests to a new destination makes one
  * DNS query or one well-known request, not one each.
  */
-import { LRUCache } from "lru-cache";
+import type { LRUCache } from "lru-cache";
 import type { Clock } from "../clock.js";
+import { lruCache } from "../../lru.js";
 
 export interface CacheEntry<V> {
   value: V;
@@ -22,7 +23,7 @@ export class ExpiringCache<V> {
     maxEntries: number,
     private readonly clock: Clock,
   ) {
-    this.entries = new LRUCache({ max: maxEntries });
+    this.entries = lruCache(maxEntries);
   }
 
   /** The value while it is fresh. */

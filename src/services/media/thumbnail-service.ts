@@ -9,7 +9,6 @@
  * requested media", or "Failed to generate thumbnail" with dynamic thumbnails): clients then show a
  * file icon. Images over the pixel limit get the spec's 413 M_TOO_LARGE.
  */
-import { LRUCache } from "lru-cache";
 import type { Logger } from "../../logger.js";
 import { MatrixError } from "../../errors.js";
 import type { Db } from "../../storage/db.js";
@@ -23,6 +22,7 @@ import { chooseThumbnailSize, fitsWithin, largestThumbnailSize, thumbnailDimensi
 import type { MediaFile, MediaSource, ThumbnailBody } from "./thumbnail-source.js";
 import type { MediaDeletedHook } from "./media-types.js";
 import type { MediaUploadedHook } from "./media-upload-service.js";
+import { lruCache } from "../../lru.js";
 
 export interface ThumbnailOptions {
   readonly sizes: readonly ThumbnailSize[];
@@ -48,7 +48,7 @@ const EXTENSIONS: Readonly<Record<string, string>> = { "image/jpeg": "jpg", "ima
 
 export class ThumbnailService {
   /** Headers of recently thumbnailed media: a cached thumbnail is then served without reading the image again. */
-  private readonly probes = new LRUCache<string, ImageProbe | "none">({ max: 2000 });
+  private readonly probes = lruCache<string, ImageProbe | "none">(2000);
   /** Thumbnails being made, so that concurrent requests for the same one make it once. */
   private readonly inFlight = new Map<string, Promise<ThumbnailBody>>();
   private readonly limiter = new ThumbnailLimiter(2);

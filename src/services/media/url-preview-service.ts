@@ -6,7 +6,6 @@
  * for a minute so that a failing site is not asked again at once) and in the database, where older
  * windows stay a day so that a client asking with an older `ts` gets the preview of that time.
  */
-import { LRUCache } from "lru-cache";
 import { MatrixError } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import type { Db } from "../../storage/db.js";
@@ -16,6 +15,7 @@ import type { PreviewFetcher } from "./url-preview-fetch.js";
 import { decodeHtml, parseHtmlPreview } from "./url-preview-html.js";
 import { storePreviewImage, type PreviewImageSink } from "./url-preview-image.js";
 import { parseOembed } from "./url-preview-oembed.js";
+import { lruCache } from "../../lru.js";
 
 export interface UrlPreviewOptions {
   readonly enabled: boolean;
@@ -40,7 +40,7 @@ interface Built {
 }
 
 export class UrlPreviewService {
-  private readonly memory = new LRUCache<string, Promise<OpenGraph>>({ max: 1000, ttlAutopurge: false });
+  private readonly memory = lruCache<string, Promise<OpenGraph>>(1000, { ttlAutopurge: false });
   private lastCleanup = 0;
 
   constructor(

@@ -6,7 +6,6 @@
  * As in Synapse, users who ignore the sender get nothing, a redacted event's notifications are
  * dropped, and a user's own event counts as read up to it in its thread.
  */
-import { LRUCache } from "lru-cache";
 import { authStateFromMap } from "../../protocol/auth/auth-state.js";
 import { stateKey, type RoomEvent, type StateKey } from "../../protocol/event.js";
 import { actionsHighlight, actionsNotify } from "../../protocol/push/actions.js";
@@ -19,6 +18,7 @@ import type { NewPushAction, PushActionStore } from "../../storage/push-action-s
 import type { PersistContext, PersistHook } from "../rooms/event-persister.js";
 import { roomEventOf } from "../rooms/room-event-view.js";
 import type { PushRulesCache } from "./push-rules-cache.js";
+import { lruCache } from "../../lru.js";
 
 type JoinedMembers = Awaited<ReturnType<PushActionStore["joinedMembers"]>>;
 
@@ -34,7 +34,7 @@ export function pushEvaluationHook(actions: PushActionStore, events: EventStore,
   // is the only one that changes them, and it runs this hook. A member event applies its own change
   // to a copy (used for this event, cached once it commits), so a large room is not read again for
   // every join; a merge by state resolution may change anyone, so it reads afresh.
-  const joined = new LRUCache<number, JoinedMembers>({ max: 2_000 });
+  const joined = lruCache<number, JoinedMembers>(2_000);
   const joinedMembers = async (context: PersistContext): Promise<JoinedMembers> => {
     const { tx, event, head, afterCommit } = context;
     const roomNid = head.room.roomNid;

@@ -4,15 +4,15 @@
  * push-rule service in this process, and through the notifier's account_data notifications (which a
  * push-rule change sends) when another process made the change.
  */
-import { LRUCache } from "lru-cache";
 import { CompiledRuleset } from "../../protocol/push/evaluator.js";
 import { buildRuleset } from "../../protocol/push/ruleset.js";
 import type { Notifier } from "../../notifier/notifier.js";
 import type { Executor } from "../../storage/db.js";
 import type { PushRuleStore } from "../../storage/push-rule-store.js";
+import { lruCache } from "../../lru.js";
 
 export class PushRulesCache {
-  private readonly compiled = new LRUCache<string, CompiledRuleset>({ max: 20_000 });
+  private readonly compiled = lruCache<string, CompiledRuleset>(20_000);
   /** Bumped on every invalidation, so a read that raced a change is not cached. */
   private generation = 0;
 

@@ -6,12 +6,12 @@
  * `m.room.name` or alias depends on who is asked (it is made of the other members' names, as the
  * spec's "Calculating the display name for a room" and Synapse's push names).
  */
-import { LRUCache } from "lru-cache";
 import type { JsonObject } from "../../protocol/json.js";
 import type { EventStore } from "../../storage/event-store.js";
 import type { RoomStore } from "../../storage/room-store.js";
 import type { CurrentStateCache, RoomHead } from "../rooms/current-state.js";
 import type { RoomStateReader } from "../rooms/room-state-reader.js";
+import { lruCache } from "../../lru.js";
 
 export interface EventFacts {
   eventId: string;
@@ -30,7 +30,7 @@ export interface EventFacts {
 }
 
 export class EventFactsReader {
-  private readonly memo = new LRUCache<number, Promise<EventFacts | undefined>>({ max: 2_000, ttl: 60_000 });
+  private readonly memo = lruCache<number, Promise<EventFacts | undefined>>(2_000, { ttl: 60_000 });
 
   constructor(
     private readonly events: EventStore,

@@ -9,9 +9,9 @@
 import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
 import { isIP, type LookupFunction } from "node:net";
-import { LRUCache } from "lru-cache";
 import { parseStrictJson } from "../../protocol/strict-json.js";
 import { permittedLookup, type IpRangeFilter } from "../ip-range-filter.js";
+import { lruCache } from "../../lru.js";
 
 /** Gateways answer `{"rejected": [...]}`; anything much larger is not a gateway's answer. */
 const MAX_ANSWER_BYTES = 64 * 1024;
@@ -27,7 +27,7 @@ export class PushGatewayClient {
   private readonly agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
   private readonly inFlight = new Set<http.ClientRequest>();
   /** Each gateway URL parsed and its IP literal (if any) checked once, not per notification. */
-  private readonly targets = new LRUCache<string, { url: URL; blocked: string | undefined }>({ max: 1_000 });
+  private readonly targets = lruCache<string, { url: URL; blocked: string | undefined }>(1_000);
 
   /** Connections go only to addresses the filter permits. */
   private readonly lookup: LookupFunction;

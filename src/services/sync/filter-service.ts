@@ -1,12 +1,12 @@
 /** Uploading and reading filters, and resolving the `filter` parameter of /sync (an ID or inline JSON). */
-import { LRUCache } from "lru-cache";
 import { MatrixError } from "../../errors.js";
 import type { FilterStore } from "../../storage/filter-store.js";
 import { parseSyncFilter, type SyncFilter } from "./filter.js";
+import { lruCache } from "../../lru.js";
 
 export class FilterService {
   /** Stored filters never change once created, so every long-poll naming one need not read it again. */
-  private readonly stored = new LRUCache<string, string>({ max: 20_000 });
+  private readonly stored = lruCache<string, string>(20_000);
 
   constructor(private readonly store: FilterStore) {}
 

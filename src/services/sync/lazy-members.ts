@@ -6,7 +6,7 @@
  * by an initial sync (the client starts over). Losing an entry (eviction, restart) only means a
  * member event is sent again, which the spec allows.
  */
-import { LRUCache } from "lru-cache";
+import { lruCache } from "../../lru.js";
 
 type RoomMembers = Map<string, string>; // member user ID -> member event ID sent
 
@@ -14,7 +14,7 @@ type RoomMembers = Map<string, string>; // member user ID -> member event ID sen
 const ROOMS_PER_DEVICE = 100;
 
 export class LazyMembersSent {
-  private readonly devices = new LRUCache<string, Map<string, RoomMembers>>({ max: 10_000 });
+  private readonly devices = lruCache<string, Map<string, RoomMembers>>(10_000);
 
   private device(userId: string, deviceId: string | undefined): Map<string, RoomMembers> {
     const key = `${userId}|${deviceId ?? ""}`;

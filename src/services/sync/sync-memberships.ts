@@ -4,12 +4,12 @@
  * the user) or a forget. An entry read while a change was being announced is never kept, so the cache
  * cannot hold a list older than the last notification.
  */
-import { LRUCache } from "lru-cache";
 import type { Notifier } from "../../notifier/notifier.js";
 import type { MembershipRecord, RoomStore } from "../../storage/room-store.js";
+import { lruCache } from "../../lru.js";
 
 export class SyncMemberships {
-  private readonly cache = new LRUCache<string, readonly MembershipRecord[]>({ max: 50_000 });
+  private readonly cache = lruCache<string, readonly MembershipRecord[]>(50_000);
   /** Bumped per user on every change; a read that started before a bump is not cached. */
   private readonly generations = new Map<string, number>();
   private generation = 0;
