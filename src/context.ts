@@ -329,7 +329,7 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
   const syncMemo = new PositionMemo(notifier);
   const syncStore = new SyncStore(db);
   const syncRooms = new SyncRooms(stores.events, stores.states, stores.rooms, heads, roomReads, formatter, visibility, syncMemo, clock, syncStore);
-  const sync = new SyncService(notifier, stores.rooms, syncRooms, stores.events, syncStore, syncMemo);
+  const sync = new SyncService(notifier, stores.rooms, syncRooms, stores.events, syncStore, syncMemo, Math.max(4, db.connections));
 
   // Ephemeral events: presence, typing, receipts and read markers.
   const presence = new PresenceService(

@@ -62,6 +62,8 @@ export class Db {
   private constructor(
     readonly kysely: Kysely<Schema>,
     readonly dialect: DialectName,
+    /** How many statements can run at once: SQLite's one connection, or the PostgreSQL pool's size. */
+    readonly connections: number,
     private readonly guarded: boolean,
     private readonly closeHook: () => Promise<void>,
   ) {
@@ -117,7 +119,7 @@ export class Db {
       },
     };
     const kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: cachedDatabase }), plugins: options.guardTransactions ? [outsideTransactionGuard] : [] });
-    return new Db(kysely, "sqlite", !!options.guardTransactions, async () => {
+    return new Db(kysely, "sqlite", 1, !!options.guardTransactions, async () => {
       // The worker's connection goes first; closing the last connection checkpoints the rest of the WAL.
       await checkpointer?.close();
       await kysely.destroy();
@@ -140,16 +142,17 @@ export class Db {
         await client.end();
       }
     }
+    const poolSize = options.poolSize ?? 10;
     // The search path is a startup parameter of every connection, so no query can run before it is set.
     const pool = new pg.Pool({
       connectionString: options.url,
-      max: options.poolSize ?? 10,
+      max: poolSize,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     });
     const kysely = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: batchingPool(pool) }), plugins: options.guardTransactions ? [outsideTransactionGuard] : [] });
     // Surface a bad URL or a server that is down at start, not on the first request.
     await sql`SELECT 1`.execute(kysely);
-    return new Db(kysely, "postgres", !!options.guardTransactions, async () => {
+    return new Db(kysely, "postgres", poolSize, !!options.guardTransactions, async () => {
       await kysely.destroy();
     });
   }

@@ -16,7 +16,7 @@ import type { ThumbnailKey, ThumbnailStore } from "../../storage/thumbnail-store
 import type { Clock } from "../clock.js";
 import { originalServable } from "./thumbnail-format.js";
 import type { ThumbnailFiles } from "./thumbnail-files.js";
-import { ThumbnailLimiter } from "./thumbnail-limiter.js";
+import { ConcurrencyLimiter } from "../concurrency-limiter.js";
 import { animationFits, probeImage, renderThumbnail, type ImageProbe } from "./thumbnail-render.js";
 import { chooseThumbnailSize, fitsWithin, largestThumbnailSize, thumbnailDimensions, type ThumbnailMethod, type ThumbnailSize } from "./thumbnail-sizes.js";
 import type { MediaFile, MediaSource, ThumbnailBody } from "./thumbnail-source.js";
@@ -51,7 +51,9 @@ export class ThumbnailService {
   private readonly probes = lruCache<string, ImageProbe | "none">(2000);
   /** Thumbnails being made, so that concurrent requests for the same one make it once. */
   private readonly inFlight = new Map<string, Promise<ThumbnailBody>>();
-  private readonly limiter = new ThumbnailLimiter(2);
+  // Decoding runs on libuv's thread pool, which file reads and DNS lookups share: a burst of thumbnail
+  // requests must not take all of its threads, nor hold many decoded images in memory at once.
+  private readonly limiter = new ConcurrencyLimiter(2);
 
   constructor(
     private readonly db: Db,

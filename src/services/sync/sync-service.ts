@@ -11,6 +11,7 @@ import type { Requester } from "../accounts/requester.js";
 import type { SyncFilter } from "./filter.js";
 import { roomMatchesFilter } from "./filter.js";
 import type { PositionMemo } from "./position-memo.js";
+import { ConcurrencyLimiter } from "../concurrency-limiter.js";
 import { SyncMemberships } from "./sync-memberships.js";
 import type { SyncRooms } from "./sync-rooms.js";
 import { emptyResponse, hasUpdates, type SyncContext, type SyncContributor, type SyncResponse } from "./sync-types.js";
@@ -33,11 +34,13 @@ const SHARED_CHANGE_SCAN_MAX = 5_000;
 /** Rooms of one response computed concurrently. */
 const ROOMS_AT_ONCE = 50;
 
+
 type RoomEntry = { [K in keyof SyncResponse["rooms"]]: { section: K; roomId: string; entry: SyncResponse["rooms"][K][string] } }[keyof SyncResponse["rooms"]];
 
 export class SyncService {
   private readonly contributors: SyncContributor[] = [];
   private readonly memberships: SyncMemberships;
+  private readonly incremental: ConcurrencyLimiter;
 
   constructor(
     private readonly notifier: Notifier,
@@ -46,8 +49,17 @@ export class SyncService {
     private readonly events: EventStore,
     private readonly syncStore: SyncStore,
     private readonly memo: PositionMemo,
+    /**
+     * Incremental answers computed at once. One event wakes the long-polls of all its room's members;
+     * computed all together, their storage reads interleave and every answer is ready only when nearly
+     * all are. A few at a time, in the order woken, the first members get theirs after a fraction of
+     * that time while storage waits still overlap (measured best: 4 on SQLite, the pool's size on
+     * PostgreSQL; bench/sync.bench.ts).
+     */
+    incrementalAtOnce: number,
   ) {
     this.memberships = new SyncMemberships(rooms, notifier);
+    this.incremental = new ConcurrencyLimiter(incrementalAtOnce);
   }
 
   addContributor(contributor: SyncContributor): void {
@@ -97,8 +109,14 @@ export class SyncService {
     deadline: number,
     signal: AbortSignal,
   ): Promise<{ response: SyncResponse } | { from: StreamPositions; remaining: number }> {
-    const now = this.notifier.positions();
-    const response = await this.compute(requester, since, now, request);
+    // The positions are read when the computation starts (after any wait for a turn), so that it
+    // includes what was written meanwhile.
+    let now = this.notifier.positions();
+    const compute = (): Promise<SyncResponse> => {
+      now = this.notifier.positions();
+      return this.compute(requester, since, now, request);
+    };
+    const response = since ? await this.incremental.run(compute) : await compute();
     if (!since || request.fullState || hasUpdates(response)) return { response };
     const remaining = deadline - Date.now();
     if (remaining <= 0 || signal.aborted) return { response };

@@ -1,9 +1,8 @@
 /**
- * At most N thumbnails rendered at once. Decoding runs on libuv's thread pool, which file reads and DNS
- * lookups share: a burst of thumbnail requests must not take all of its threads, nor hold many decoded
- * images in memory at the same time.
+ * At most N tasks at once, the rest waiting in arrival order (thumbnails being rendered, woken /sync
+ * answers being computed).
  */
-export class ThumbnailLimiter {
+export class ConcurrencyLimiter {
   private running = 0;
   private readonly waiting: (() => void)[] = [];
 
