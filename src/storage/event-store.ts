@@ -35,6 +35,11 @@ const deleteExtremities = new StatementsByCount((n) => `DELETE FROM forward_extr
 const insertExtremities = new StatementsByCount((n) => `INSERT INTO forward_extremities (room_nid, event_nid) VALUES ${placeholderRows(n, 2)} ON CONFLICT DO NOTHING`, {
   batchAs: "forward_extremities (added)",
 });
+// PostgreSQL only (internNewEventIds): numbers for new IDs, a block per round trip, and the insert of
+// an ID with its number, which needs no answer and so can ride in the transaction's batch.
+const PG_NID_BLOCK = 100;
+const drawEventNids = new Statement<{ nid: number }>(`SELECT nextval(pg_get_serial_sequence('event_ids', 'event_nid')) AS nid FROM generate_series(1, CAST(? AS INTEGER))`);
+const insertNewId = new Statement(`INSERT INTO event_ids (event_nid, event_id) VALUES (?, ?)`, { batchAs: "event_ids" });
 const selectTxn = new Statement<{ event_id: string }>(
   `SELECT event_ids.event_id FROM event_txn_ids INNER JOIN event_ids ON event_ids.event_nid = event_txn_ids.event_nid
    WHERE event_txn_ids.room_nid = ? AND event_txn_ids.user_id = ? AND event_txn_ids.device_id = ? AND event_txn_ids.txn_id = ?`,
@@ -162,6 +167,37 @@ export class EventStore {
       for (const [id, nid] of created) this.ids.remember(id, nid);
     });
     return out;
+  }
+
+  /**
+   * Numbers every ID of a new event built here: `newEventId` cannot be known yet (it is the hash of
+   * an event built just now), the others (its prev and auth events) usually are. On PostgreSQL the new
+   * ID takes a number from a block drawn from the table's sequence and is inserted by a batchable write,
+   * so that a message's whole transaction can go to the database as one statement
+   * (pg-write-batching.ts); SQLite, where a statement costs no round trip, interns as for any ID.
+   */
+  async internNewEventIds(tx: Tx, newEventId: string, others: readonly string[]): Promise<Map<string, number>> {
+    if (this.db.dialect !== "postgres") return this.internEventIds(tx, [newEventId, ...others]);
+    const out = await this.internEventIds(tx, others.filter((id) => id !== newEventId));
+    const nid = await this.nextPgEventNid(tx);
+    await insertNewId.all(this.db.dialect, tx.db, [nid, newEventId]);
+    out.set(newEventId, nid);
+    tx.onCommit(() => this.ids.remember(newEventId, nid));
+    return out;
+  }
+
+  /** Numbers drawn from event_ids' sequence and not handed out yet (PostgreSQL). */
+  private readonly pgNidBlock: number[] = [];
+
+  private async nextPgEventNid(tx: Tx): Promise<number> {
+    // Drawn with the transaction's own connection: waiting for another one while holding it could
+    // deadlock a busy pool. Numbers of a block left unused at shutdown are simply never used.
+    if (this.pgNidBlock.length === 0) {
+      const rows = await drawEventNids.all(this.db.dialect, tx.db, [PG_NID_BLOCK]);
+      // Another transaction may have refilled the block while this one waited for its numbers.
+      this.pgNidBlock.push(...rows.map((row) => Number(row.nid)));
+    }
+    return this.pgNidBlock.shift() as number;
   }
 
   /** Looks up existing event numbers (no insert). */
@@ -322,6 +358,17 @@ export class EventStore {
     if (remove.length > 0) await deleteExtremities.of(remove.length).all(this.db.dialect, executor, [roomNid, ...remove]);
     const added = pairs(roomNid, add);
     if (added.count > 0) await insertExtremities.of(added.count).all(this.db.dialect, executor, added.params);
+  }
+
+  /**
+   * Whether `error` is a persist failing because its transaction ID was recorded already (a retry of
+   * a request whose event committed): the sender then answers with that event.
+   */
+  static isDuplicateTxn(error: unknown): boolean {
+    if (typeof error !== "object" || error === null) return false;
+    const { code, table, message } = error as { code?: unknown; table?: unknown; message?: unknown };
+    if (code === "23505") return table === "event_txn_ids"; // PostgreSQL unique_violation
+    return typeof code === "string" && code.startsWith("SQLITE_CONSTRAINT") && typeof message === "string" && message.includes("event_txn_ids.");
   }
 
   async findTxn(roomNid: number, userId: string, deviceId: string, txnId: string): Promise<string | undefined> {

@@ -13,6 +13,8 @@
  * second write to a table first sends what is held. Writes to different tables do not interact
  * (the schema has no triggers or foreign keys). An error in a held-back write surfaces at the
  * statement that sends it, inside the same transaction, which then rolls back whole.
+ *
+ * BEGIN is held back too, until a statement needs it (see BatchingClient).
  */
 import type { PostgresPool, PostgresPoolClient, PostgresQueryResult } from "kysely";
 
@@ -51,9 +53,20 @@ function tableOf(sql: string): string | undefined {
 
 const HELD_RESULT: PostgresQueryResult<never> = Object.freeze({ command: "INSERT", rowCount: 0, rows: [] as never[] }) as PostgresQueryResult<never>;
 
-/** A pool client that holds back batchable writes while a transaction is open. */
+const BEGIN_RESULT = Object.freeze({ command: "BEGIN", rowCount: 0, rows: [] as never[] });
+const COMMIT_RESULT = Object.freeze({ command: "COMMIT", rowCount: 0, rows: [] as never[] });
+const ROLLBACK_RESULT = Object.freeze({ command: "ROLLBACK", rowCount: 0, rows: [] as never[] });
+
+/**
+ * A pool client that holds back batchable writes while a transaction is open. BEGIN itself waits for
+ * the first statement that needs it: a transaction of nothing but batchable writes (a message whose
+ * every ID and member was known) is sent as its one statement, which PostgreSQL runs atomically on its
+ * own, with no BEGIN or COMMIT round trip.
+ */
 class BatchingClient implements PostgresPoolClient {
   private inTransaction = false;
+  /** BEGIN was asked for and not sent yet. */
+  private beginHeld = false;
   private held: HeldWrite[] = [];
 
   constructor(private readonly client: PostgresPoolClient) {}
@@ -73,22 +86,42 @@ class BatchingClient implements PostgresPoolClient {
       return HELD_RESULT as PostgresQueryResult<R>;
     }
     const command = sql.trimStart().slice(0, 16).toLowerCase();
+    if (command === "begin") {
+      this.inTransaction = true;
+      this.beginHeld = true;
+      return BEGIN_RESULT as unknown as PostgresQueryResult<R>;
+    }
     if (command.startsWith("rollback to")) {
       // Everything held was written after the savepoint (SAVEPOINT itself sent what was held before).
       this.held = [];
     } else if (command.startsWith("rollback")) {
+      // Nothing to roll back on the server if BEGIN never went, or the transaction was one statement.
+      const open = this.inTransaction && !this.beginHeld;
       this.held = [];
       this.inTransaction = false;
+      this.beginHeld = false;
+      if (!open) return ROLLBACK_RESULT as unknown as PostgresQueryResult<R>;
+    } else if (command.startsWith("commit") && this.beginHeld) {
+      // Nothing but held writes: one statement is its own transaction.
+      this.beginHeld = false;
+      this.inTransaction = false;
+      await this.flush();
+      return COMMIT_RESULT as unknown as PostgresQueryResult<R>;
     } else {
       await this.flush();
     }
     const result = await this.client.query<R>(sql, params);
-    if (command === "begin" || command.startsWith("start transaction")) this.inTransaction = true;
+    if (command.startsWith("start transaction")) this.inTransaction = true;
     else if (command.startsWith("commit")) this.inTransaction = false;
     return result;
   }
 
+  /** Sends what is held, after BEGIN if that is still to go. */
   private async flush(): Promise<void> {
+    if (this.beginHeld) {
+      this.beginHeld = false;
+      await this.client.query("BEGIN", []);
+    }
     if (this.held.length === 0) return;
     const held = this.held;
     this.held = [];
@@ -99,6 +132,7 @@ class BatchingClient implements PostgresPoolClient {
   release(destroy?: boolean): void {
     this.held = [];
     this.inTransaction = false;
+    this.beginHeld = false;
     this.client.release(destroy);
   }
 }

@@ -7,9 +7,10 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { sql } from "kysely";
-import { combineWrites } from "../../src/storage/pg-write-batching.js";
+import pg from "pg";
+import { BATCH_MARKER, batchingPool, combineWrites } from "../../src/storage/pg-write-batching.js";
 import { Statement } from "../../src/storage/statement.js";
-import { DATABASE_KINDS, isPostgresAvailable, openTestDb, POSTGRES_SKIP_MESSAGE } from "../harness/databases.js";
+import { DATABASE_KINDS, isPostgresAvailable, openTestDb, POSTGRES_SKIP_MESSAGE, POSTGRES_URL } from "../harness/databases.js";
 
 const insertId = new Statement(`INSERT INTO event_ids (event_id) VALUES (?)`, { batchAs: "event_ids" });
 const insertExtremity = new Statement(`INSERT INTO forward_extremities (room_nid, event_nid) VALUES (?, ?)`, { batchAs: "forward_extremities" });
@@ -127,3 +128,65 @@ for (const kind of DATABASE_KINDS) {
     });
   });
 }
+
+describe("batching pool round trips on postgres", async () => {
+  const skip = !(await isPostgresAvailable()) ? POSTGRES_SKIP_MESSAGE : false;
+
+  it("sends a transaction of batchable writes as one statement, and BEGIN only before a statement that needs it", { skip }, async () => {
+    const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 1 });
+    const sent: string[] = [];
+    const counting = {
+      async connect() {
+        const client = await pool.connect();
+        return {
+          query: (text: string, params: unknown[]) => {
+            sent.push(text.split(" ")[0] as string);
+            return client.query(text, params);
+          },
+          release: (destroy?: boolean) => client.release(destroy),
+        };
+      },
+      end: () => pool.end(),
+    };
+    const batching = batchingPool(counting as never);
+    const client = await batching.connect();
+    try {
+      await client.query("CREATE TEMP TABLE batch_a (x INTEGER PRIMARY KEY)", []);
+      await client.query("CREATE TEMP TABLE batch_b (y INTEGER)", []);
+      const a = `${BATCH_MARKER}batch_a*/ INSERT INTO batch_a (x) VALUES ($1)`;
+      const b = `${BATCH_MARKER}batch_b*/ INSERT INTO batch_b (y) VALUES ($1)`;
+      sent.length = 0;
+      await client.query("begin", []);
+      await client.query(a, [1]);
+      await client.query(b, [2]);
+      await client.query("commit", []);
+      assert.deepEqual(sent, ["WITH"], "one statement, no BEGIN or COMMIT");
+
+      sent.length = 0;
+      await client.query("begin", []);
+      await client.query(a, [3]);
+      const read = await client.query<{ n: number }>("SELECT COUNT(*)::int AS n FROM batch_a", []);
+      await client.query(b, [4]);
+      await client.query("commit", []);
+      assert.equal(read.rows[0]?.n, 2, "the read sees the held write");
+      assert.deepEqual(sent, ["BEGIN", "/*batch:batch_a*/", "SELECT", "/*batch:batch_b*/", "commit"]);
+
+      // A failing one-statement transaction leaves nothing and the next starts clean.
+      sent.length = 0;
+      await client.query("begin", []);
+      await client.query(b, [5]);
+      await client.query(a, [1]);
+      await assert.rejects(client.query("commit", []), /duplicate key/);
+      await client.query("rollback", []);
+      const rows = await client.query<{ y: number }>("SELECT y FROM batch_b ORDER BY y", []);
+      assert.deepEqual(
+        rows.rows.map((r) => r.y),
+        [2, 4],
+      );
+      assert.deepEqual(sent, ["WITH", "SELECT"], "no ROLLBACK sent for a transaction that was one statement");
+    } finally {
+      client.release();
+      await batching.end();
+    }
+  });
+});

@@ -158,7 +158,9 @@ export class EventPersister {
 
     const streamOrdering = this.eventStream.allocate(tx);
     const referenced = [event.event_id, ...event.prev_events, ...event.auth_events, ...(prevStateEventId ? [prevStateEventId] : [])];
-    const nids = await this.events.internEventIds(tx, referenced);
+    const nids = request.createdHere
+      ? await this.events.internNewEventIds(tx, event.event_id, referenced.slice(1))
+      : await this.events.internEventIds(tx, referenced);
     const eventNid = nids.get(event.event_id) as number;
     const prevStateEventNid = prevStateEventId ? (nids.get(prevStateEventId) ?? null) : null;
 

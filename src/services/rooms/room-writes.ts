@@ -5,7 +5,7 @@
 import { MatrixError } from "../../errors.js";
 import { isValidEventId } from "../../protocol/identifiers.js";
 import type { JsonObject } from "../../protocol/json.js";
-import type { EventStore } from "../../storage/event-store.js";
+import { EventStore } from "../../storage/event-store.js";
 import type { Requester } from "../accounts/requester.js";
 import type { CurrentStateCache, RoomHead } from "./current-state.js";
 import type { EventSender } from "./event-sender.js";
@@ -62,18 +62,24 @@ export class RoomWrites {
     draft: { type: string; content: JsonObject; stateKey?: string; redacts?: string },
     check?: (head: RoomHead) => Promise<void>,
   ): Promise<{ event_id: string }> {
-    if (txn) {
+    const threadId = await this.threadOf(draft.content);
+    try {
+      const persisted = await this.sender.send(
+        roomId,
+        { ...draft, sender: requester.userId },
+        { ...(txn ? { txn } : {}), threadId, ...(check ? { check } : {}) },
+      );
+      return { event_id: persisted.stored.eventId };
+    } catch (error) {
+      // A retry is found by the transaction ID's unique key as the event is written, rather than
+      // looked up before every send (a round trip on PostgreSQL for the rare retry): the new event
+      // is not stored and the retry gets the event its first attempt stored.
+      if (!txn || !EventStore.isDuplicateTxn(error)) throw error;
       const { room } = await this.cache.head(roomId);
       const existing = await this.events.findTxn(room.roomNid, txn.userId, txn.deviceId, txn.txnId);
-      if (existing) return { event_id: existing };
+      if (!existing) throw error;
+      return { event_id: existing };
     }
-    const threadId = await this.threadOf(draft.content);
-    const persisted = await this.sender.send(
-      roomId,
-      { ...draft, sender: requester.userId },
-      { ...(txn ? { txn } : {}), threadId, ...(check ? { check } : {}) },
-    );
-    return { event_id: persisted.stored.eventId };
   }
 
   /** The thread an event belongs to: its m.thread root, or the thread of the event it relates to. */
