@@ -63,7 +63,8 @@ rate_limits: { enabled: false }
 ${extraYaml}`,
   );
   // The flags `npm start` runs the server with (package.json), then any the bench run adds.
-  const nodeArgs = ["--enable-source-maps", "--max-semi-space-size=2", ...(process.env["BENCH_SERVER_NODE_ARGS"] ?? "").split(" ").filter(Boolean)];
+  // The flags `npm start` uses (README "Memory").
+  const nodeArgs = ["--enable-source-maps", "--max-semi-space-size=2", "--heap-growing-percent=50", ...(process.env["BENCH_SERVER_NODE_ARGS"] ?? "").split(" ").filter(Boolean)];
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, "dist/main.js", "start", "--config", join(dir, "tessera.yaml")], {
     // BENCH_LOG_LEVEL (e.g. info) shows the servers' logs, for finding out why a run failed.
     stdio: ["ignore", process.env["BENCH_LOG_LEVEL"] ? "inherit" : "pipe", "inherit"],
