@@ -6,7 +6,8 @@
  *    long-poll response carrying that message has fully arrived (p50, p99 over all members and rounds).
  *    Every round starts with all 100 long-polls waiting on the server.
  * 2. Idle connections: BENCH_IDLE_CONNECTIONS (10 000) long-polls held open at once, by users who are
- *    each in one of 20 rooms; prints the server's RSS (from /proc/<pid>/status) before and with them.
+ *    each in one of 20 rooms; prints the server's RSS (from /proc/<pid>/status) before and with them,
+ *    right after each step and again once the server was quiet for BENCH_IDLE_SETTLE_MS (12 s).
  *    Needs an fd limit above the connection count in both processes: the bench re-runs itself under
  *    `ulimit -n` set to the hard limit when the soft one is too low (or run `ulimit -n 30000` first).
  * 3. Initial sync of a user in BENCH_ROOMS (500) rooms, each with a few members and messages:
@@ -25,6 +26,7 @@ const FANOUT_MEMBERS = Number(process.env["BENCH_FANOUT_MEMBERS"] ?? 100);
 const FANOUT_ROUNDS = Number(process.env["BENCH_FANOUT_ROUNDS"] ?? 60);
 const IDLE_CONNECTIONS = Number(process.env["BENCH_IDLE_CONNECTIONS"] ?? 10_000);
 const IDLE_PER_USER = 5;
+const SETTLE_MS = Number(process.env["BENCH_IDLE_SETTLE_MS"] ?? 12_000);
 const INITIAL_ROOMS = Number(process.env["BENCH_ROOMS"] ?? 500);
 const INITIAL_REPEATS = Number(process.env["BENCH_INITIAL_REPEATS"] ?? 20);
 const ONLY = (process.env["BENCH_SYNC_ONLY"] ?? "fanout,idle,initial").split(",");
@@ -129,6 +131,10 @@ async function idle(server: BenchServer, client: LeanClient, label: string): Pro
   console.log(`  ${label}: ${users} users set up in ${((performance.now() - start) / 1000).toFixed(1)} s`);
   await sleep(1000);
   const before = server.rssMiB();
+  // V8 returns the garbage of a burst of work to the system once the process has been quiet a while
+  // (its memory reducer, after about 8 s): the settled figure is what an idle server holds.
+  await sleep(SETTLE_MS);
+  const beforeSettled = server.rssMiB();
 
   let stopping = false;
   let wokenAt = 0;
@@ -165,9 +171,15 @@ async function idle(server: BenchServer, client: LeanClient, label: string): Pro
     held.push(server.rssMiB());
     await sleep(1000);
   }
+  await sleep(SETTLE_MS);
+  const heldSettled = server.rssMiB();
   console.log(
     `  ${label}: RSS before ${before.toFixed(1)} MiB, with ${open} idle long-polls ${Math.max(...held).toFixed(1)} MiB ` +
       `(${(((Math.max(...held) - before) * 1024) / open).toFixed(1)} KiB per connection; opened in ${openSeconds.toFixed(1)} s, ${resets} reopened)`,
+  );
+  console.log(
+    `  ${label}: settled (${SETTLE_MS / 1000} s quiet): RSS before ${beforeSettled.toFixed(1)} MiB, with the ${open} long-polls ${heldSettled.toFixed(1)} MiB ` +
+      `(${(((heldSettled - beforeSettled) * 1024) / open).toFixed(1)} KiB per connection)`,
   );
   if (process.env["BENCH_IDLE_HEAP_SIGNAL"]) {
     // With BENCH_SERVER_NODE_ARGS="--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=/tmp": what the connections hold.

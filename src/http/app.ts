@@ -14,6 +14,7 @@ import { parseJsonBody } from "./json-body.js";
 import { HttpResponse, type Route, type RouteRequest } from "./route.js";
 import { serializeJson } from "./serialize.js";
 import { extractAccessToken } from "./access-token.js";
+import { abortSignalOf, ClientGone } from "./client-gone.js";
 import type { JsonValue } from "../protocol/json.js";
 import { parseStrictJson } from "../protocol/strict-json.js";
 
@@ -33,14 +34,6 @@ function pathMatcher(routes: readonly Route<unknown>[]): (path: string) => boole
     route.paths.map((p) => new RegExp(`^${p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/:[A-Za-z]+/g, "[^/]+")}/?$`)),
   );
   return (path) => patterns.some((pattern) => pattern.test(path));
-}
-
-function abortSignalFor(reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
-  reply.raw.once("close", () => {
-    if (!reply.raw.writableFinished) controller.abort();
-  });
-  return controller.signal;
 }
 
 export function buildApp(options: AppOptions): FastifyInstance {
@@ -143,7 +136,8 @@ function clientIp(request: FastifyRequest): string {
 }
 
 async function runRoute(route: Route<unknown>, request: FastifyRequest, reply: FastifyReply, deps: HttpDeps): Promise<void> {
-  const signal = abortSignalFor(reply);
+  const gone = new ClientGone(reply.raw);
+  let signal: AbortSignal | undefined;
   const token = route.auth === "none" || route.auth === "server" ? undefined : extractAccessToken(request.headers.authorization, request.query);
   let requester = undefined;
   if (token !== undefined) {
@@ -168,13 +162,22 @@ async function runRoute(route: Route<unknown>, request: FastifyRequest, reply: F
     origin,
     ip: clientIp(request),
     userAgent: request.headers["user-agent"],
-    signal,
+    gone,
+    get signal() {
+      return (signal ??= abortSignalOf(gone));
+    },
     headers: route.streamBody ? { ...request.headers, "content-type": clientContentTypes.get(request) } : request.headers,
     // A streaming route's request without a body gets no parser call: give it an empty stream.
     bodyStream: route.streamBody ? ((request.body as Readable | undefined) ?? Readable.from([])) : undefined,
   };
-  const result = await route.handle(routeRequest);
-  if (reply.sent || signal.aborted) {
+  // Chained rather than awaited: a long-poll then holds no suspended frame of this function, only
+  // the reply and `gone` (thousands wait at once).
+  return Promise.resolve(route.handle(routeRequest)).then((result: unknown) => respond(reply, gone, result));
+}
+
+/** Sends what a route returned, unless the reply went out already or the client is gone. */
+async function respond(reply: FastifyReply, gone: ClientGone, result: unknown): Promise<void> {
+  if (reply.sent || gone.aborted) {
     if (result instanceof HttpResponse && result.body instanceof Readable) result.body.destroy();
     return;
   }

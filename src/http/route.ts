@@ -7,6 +7,7 @@ import type { Readable } from "node:stream";
 import type { ZodType } from "zod";
 import type { HttpDeps } from "./deps.js";
 import type { Requester } from "../services/accounts/requester.js";
+import type { Cancellation } from "../notifier/notifier.js";
 
 export type HttpMethod = "GET" | "PUT" | "POST" | "DELETE";
 
@@ -31,8 +32,10 @@ export interface RouteRequest<Body> {
   readonly origin?: string | undefined;
   readonly ip: string;
   readonly userAgent: string | undefined;
-  /** Aborted when the client goes away before the response is sent (long-polls stop waiting). */
+  /** Aborted when the client goes away before the response is sent (made on first use). */
   readonly signal: AbortSignal;
+  /** The same as `signal`, lighter: what long-polls wait on (client-gone.ts). */
+  readonly gone: Cancellation;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /**
    * The request body as it arrives, on routes with `streamBody` (an empty stream when the request had

@@ -30,6 +30,16 @@ interface Waiter {
 }
 
 /**
+ * What a waiter needs of the request it serves: whether the client is gone, and a call when it goes.
+ * AbortSignal has this shape; the HTTP layer also makes a lighter one per long-poll.
+ */
+export interface Cancellation {
+  readonly aborted: boolean;
+  addEventListener(type: "abort", listener: { handleEvent(): void }, options?: { once?: boolean }): void;
+  removeEventListener(type: "abort", listener: { handleEvent(): void }): void;
+}
+
+/**
  * One waiting request. A class rather than closures, and the timer and abort listener take the object
  * itself, so that each of thousands of idle long-polls costs one small object and its timer.
  */
@@ -41,7 +51,7 @@ class PendingWait implements Waiter {
     private readonly owner: Notifier,
     readonly userId: string,
     readonly roomIds: readonly string[],
-    private readonly signal: AbortSignal | undefined,
+    private readonly signal: Cancellation | undefined,
     private readonly resolve: (woken: boolean) => void,
   ) {}
 
@@ -123,7 +133,7 @@ export class Notifier {
    * Resolves when something concerning `userId` or one of `roomIds` is notified, after `timeoutMs`,
    * or when `signal` aborts; whichever comes first. Returns whether it was woken by a notification.
    */
-  wait(userId: string, roomIds: Iterable<string>, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+  wait(userId: string, roomIds: Iterable<string>, timeoutMs: number, signal?: Cancellation): Promise<boolean> {
     if (signal?.aborted) return Promise.resolve(false);
     return new Promise((resolve) => {
       const wait = new PendingWait(this, userId, [...roomIds], signal, resolve);

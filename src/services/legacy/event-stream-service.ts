@@ -8,7 +8,7 @@
  * position moves here).
  */
 import { MatrixError } from "../../errors.js";
-import type { Notifier } from "../../notifier/notifier.js";
+import type { Cancellation, Notifier } from "../../notifier/notifier.js";
 import type { EventStore, StoredEvent } from "../../storage/event-store.js";
 import type { EventStreamStore } from "../../storage/event-stream-store.js";
 import type { RoomStore } from "../../storage/room-store.js";
@@ -58,7 +58,7 @@ export class EventStreamService {
   ) {}
 
   /** GET /events: the next events after `from`, long-polling up to the timeout when there are none. */
-  async stream(viewer: Viewer & { isGuest: boolean }, request: EventStreamRequest, signal: AbortSignal): Promise<EventStreamPage> {
+  async stream(viewer: Viewer & { isGuest: boolean }, request: EventStreamRequest, signal: Cancellation): Promise<EventStreamPage> {
     if (request.roomId === undefined && viewer.isGuest) throw new MatrixError(400, "M_MISSING_PARAM", "Guests must give room_id");
     const peeked = request.roomId !== undefined ? await this.peekableHead(request.roomId, viewer.userId) : undefined;
     const from = request.from !== undefined ? clampToNow(decodeSyncToken(request.from), this.notifier.positions()) : this.notifier.positions();

@@ -3,7 +3,7 @@
  * user or the timeout passes. A response is computed from storage up to the positions the notifier
  * reports complete, so a token never skips an event that was still being written.
  */
-import type { Notifier, StreamPositions } from "../../notifier/notifier.js";
+import type { Cancellation, Notifier, StreamPositions } from "../../notifier/notifier.js";
 import type { EventStore } from "../../storage/event-store.js";
 import type { MembershipRecord, RoomStore } from "../../storage/room-store.js";
 import type { SyncStore } from "../../storage/sync-store.js";
@@ -66,16 +66,18 @@ export class SyncService {
     this.contributors.push(contributor);
   }
 
-  async sync(requester: Requester, request: SyncRequest, signal: AbortSignal): Promise<SyncResponse> {
+  async sync(requester: Requester, request: SyncRequest, signal: Cancellation): Promise<SyncResponse> {
     for (const c of this.contributors) await c.onSyncRequest?.(requester, request.setPresence);
-    try {
-      return await this.syncOnce(requester, request, signal);
-    } finally {
-      for (const c of this.contributors) await c.afterSyncRequest?.(requester, request.setPresence);
-    }
+    // Chained rather than awaited in a try/finally: a long-poll then holds no suspended frame of this
+    // function while it waits (thousands wait at once).
+    return this.syncOnce(requester, request, signal).finally(() => this.afterSync(requester, request.setPresence));
   }
 
-  private async syncOnce(requester: Requester, request: SyncRequest, signal: AbortSignal): Promise<SyncResponse> {
+  private async afterSync(requester: Requester, setPresence: string | undefined): Promise<void> {
+    for (const c of this.contributors) await c.afterSyncRequest?.(requester, setPresence);
+  }
+
+  private async syncOnce(requester: Requester, request: SyncRequest, signal: Cancellation): Promise<SyncResponse> {
     const since = request.since !== undefined ? clampToNow(decodeSyncToken(request.since), this.notifier.positions()) : undefined;
     const deadline = Date.now() + request.timeoutMs;
     // A long-poll from the newest positions (a client polling again right after an answer, the usual
@@ -107,7 +109,7 @@ export class SyncService {
     since: StreamPositions | undefined,
     request: SyncRequest,
     deadline: number,
-    signal: AbortSignal,
+    signal: Cancellation,
   ): Promise<{ response: SyncResponse } | { from: StreamPositions; remaining: number }> {
     // The positions are read when the computation starts (after any wait for a turn), so that it
     // includes what was written meanwhile.

@@ -15,8 +15,8 @@ export const getEvents = defineRoute({
   auth: "user",
   allowGuests: true,
   handle: (request) => {
-    const { deps, requester, signal } = request;
+    const { deps, requester, gone } = request;
     const timeoutMs = Math.min(integerParam(request, "timeout", 0) ?? DEFAULT_TIMEOUT_MS, deps.config.limits.max_sync_timeout_ms);
-    return deps.eventStream.stream(requester!, { from: singleParam(request, "from"), timeoutMs, roomId: singleParam(request, "room_id") }, signal);
+    return deps.eventStream.stream(requester!, { from: singleParam(request, "from"), timeoutMs, roomId: singleParam(request, "room_id") }, gone);
   },
 });

@@ -8,7 +8,7 @@ export const sync = defineRoute({
   paths: clientPaths("/sync"),
   auth: "user",
   allowGuests: true,
-  async handle({ deps, query, requester, signal }) {
+  async handle({ deps, query, requester, gone }) {
     const timeoutParam = query["timeout"];
     let timeoutMs = 0;
     if (timeoutParam !== undefined) {
@@ -24,7 +24,7 @@ export const sync = defineRoute({
     return deps.sync.sync(
       requester!,
       { since: typeof query["since"] === "string" ? query["since"] : undefined, timeoutMs, fullState, filter, setPresence },
-      signal,
+      gone,
     );
   },
 });
