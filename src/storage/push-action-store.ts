@@ -26,6 +26,30 @@ const receiptPositionsInRoom = new Statement<{ room_id: string; thread_id: strin
    WHERE receipts.user_id = ? AND receipts.receipt_type IN (${placeholderList(READ_RECEIPT_TYPES.length)}) AND rooms.room_nid = ?
    GROUP BY receipts.room_id, receipts.thread_id`,
 );
+/**
+ * One room's notifications per thread after what the user read, in one statement (a woken long-poll
+ * asks this; on PostgreSQL each statement is a round trip): each thread is counted from the furthest
+ * of the unthreaded read position and its own (a threaded receipt, or the user's own latest event in
+ * it), as ReadPositions and unreadByThread do across several reads.
+ */
+const unreadInRoom = new Statement<{ thread_id: string; n: number; h: number | null }>(
+  `WITH positions AS (
+     SELECT receipts.thread_id AS thread_id, receipts.event_stream_ordering AS pos
+     FROM receipts INNER JOIN rooms ON rooms.room_id = receipts.room_id
+     WHERE receipts.user_id = ? AND receipts.receipt_type IN (${placeholderList(READ_RECEIPT_TYPES.length)}) AND rooms.room_nid = ?
+     UNION ALL
+     SELECT thread_id, stream_ordering AS pos FROM push_sent_positions WHERE user_id = ? AND room_nid = ?
+   ),
+   per_thread AS (SELECT thread_id, MAX(pos) AS pos FROM positions GROUP BY thread_id),
+   unthreaded AS (SELECT COALESCE(MAX(pos), 0) AS pos FROM positions WHERE thread_id = '')
+   SELECT a.thread_id, COUNT(*) AS n, SUM(a.highlight) AS h
+   FROM event_push_actions a
+   CROSS JOIN unthreaded u
+   LEFT JOIN per_thread t ON t.thread_id = a.thread_id
+   WHERE a.user_id = ? AND a.room_nid = ? AND a.notify = 1 AND a.stream_ordering <= ?
+     AND a.stream_ordering > u.pos AND a.stream_ordering > COALESCE(t.pos, 0)
+   GROUP BY a.thread_id`,
+);
 const sentPositionsInRoom = new Statement<{ thread_id: string; stream_ordering: number }>(
   `SELECT thread_id, stream_ordering FROM push_sent_positions WHERE user_id = ? AND room_nid = ?`,
 );
@@ -209,6 +233,12 @@ export class PushActionStore {
   }
 
   /** Notifications in one thread of a room with stream positions in (after, upTo]. */
+  /** One room's notifications per thread after the user's read positions, up to `upTo` (see unreadInRoom). */
+  async unreadCountsInRoom(userId: string, roomNid: number, upTo: number): Promise<ThreadCount[]> {
+    const rows = await unreadInRoom.all(this.db.dialect, this.db.kysely, [userId, ...READ_RECEIPT_TYPES, roomNid, userId, roomNid, userId, roomNid, upTo]);
+    return rows.map((r) => ({ threadId: r.thread_id, notifications: Number(r.n), highlights: Number(r.h ?? 0) }));
+  }
+
   async countInThread(userId: string, roomNid: number, threadId: string, after: number, upTo: number): Promise<ThreadCount> {
     const row = await this.db.kysely
       .selectFrom("event_push_actions")

@@ -68,10 +68,21 @@ for (const database of DATABASE_KINDS) {
       return res.body;
     }
 
+    /**
+     * The room's counts in an initial sync (every room's positions and counts read at once), checked
+     * against an incremental one from the beginning of time (each room counted on its own).
+     */
     async function countsOf(client: ApiClient, roomId: string, filter?: string): Promise<JoinedRoom> {
       const body = await sync(client, filter ? `?filter=${q(filter)}` : "");
       const joined = body.rooms.join[roomId];
       assert.ok(joined, `${roomId} is in the sync`);
+      const incremental = (await sync(client, `?since=s0&timeout=0${filter ? `&filter=${q(filter)}` : ""}`)).rooms.join[roomId];
+      assert.ok(incremental, `${roomId} is in the incremental sync`);
+      assert.deepEqual(
+        { unread: incremental.unread_notifications, threads: incremental.unread_thread_notifications },
+        { unread: joined.unread_notifications, threads: joined.unread_thread_notifications },
+        "an incremental sync counts as an initial one",
+      );
       return joined;
     }
 

@@ -51,8 +51,11 @@ export function unreadSyncContributor(store: PushActionStore): SyncContributor {
       const { positions: all, counts, roomNids } = await perSync(context);
       const roomNid = roomNids.get(roomId);
       if (roomNid === undefined) return;
-      const positions = all ?? (await ReadPositions.load(store, context.requester.userId, roomNid));
-      const threads = await unreadByThread(store, context.requester.userId, roomNid, positions, context.now.events, counts ? (counts.get(roomNid) ?? []) : undefined);
+      // A sync of a few rooms counts each in one statement; one of every room (initial, full state)
+      // has every position and count already.
+      const threads = all
+        ? await unreadByThread(store, context.requester.userId, roomNid, all, context.now.events, counts ? (counts.get(roomNid) ?? []) : undefined)
+        : nonZero(await store.unreadCountsInRoom(context.requester.userId, roomNid, context.now.events));
       if (!context.filter.room?.timeline?.unread_thread_notifications) {
         const total: UnreadCount = { notifications: 0, highlights: 0 };
         for (const count of threads.values()) {
@@ -68,4 +71,10 @@ export function unreadSyncContributor(store: PushActionStore): SyncContributor {
       if (Object.keys(perThread).length > 0) room.unread_thread_notifications = perThread;
     },
   };
+}
+
+function nonZero(counts: readonly ThreadCount[]): Map<string, UnreadCount> {
+  const out = new Map<string, UnreadCount>();
+  for (const count of counts) if (count.notifications > 0) out.set(count.threadId, { notifications: count.notifications, highlights: count.highlights });
+  return out;
 }
