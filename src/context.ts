@@ -88,6 +88,7 @@ import { SearchStore } from "./storage/search-store.js";
 import { ServerNoticeStore } from "./storage/server-notice-store.js";
 import { EventStreamStore } from "./storage/event-stream-store.js";
 import { searchIndexHook } from "./services/search/search-index-hook.js";
+import { SearchIndexer } from "./services/search/search-indexer.js";
 import { SearchContextBuilder } from "./services/search/search-context.js";
 import { SearchService } from "./services/search/search-service.js";
 import { OpenIdService } from "./services/openid/openid-service.js";
@@ -367,8 +368,21 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
 
   // Search, OpenID, TURN, whois, server notices and the legacy endpoints. The search index hook runs
   // after the redaction hook, which decides whether a redaction applies.
-  persister.addHook(searchIndexHook(stores.search, stores.events));
-  const search = new SearchService(stores.search, stores.events, stores.rooms, visibility, formatter, roomReads, new SearchContextBuilder(stores.events, stores.states, visibility, formatter));
+  // SQLite indexes the events built here after they commit (search-indexer.ts); PostgreSQL writes
+  // their rows in the event's own statement.
+  const searchIndexer = db.dialect === "sqlite" ? new SearchIndexer(stores.search, log.child({ subsystem: "search" })) : undefined;
+  await searchIndexer?.catchUp();
+  persister.addHook(searchIndexHook(stores.search, stores.events, searchIndexer));
+  const search = new SearchService(
+    stores.search,
+    stores.events,
+    stores.rooms,
+    visibility,
+    formatter,
+    roomReads,
+    new SearchContextBuilder(stores.events, stores.states, visibility, formatter),
+    searchIndexer,
+  );
   const openId = new OpenIdService(stores.tokens, clock, config.server_name);
   const turn = new TurnService(config.turn, clock);
   const whois = new WhoisService(stores.devices, config.server_name);
@@ -595,6 +609,7 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
       await pusherSender.close();
       pushGateway.close();
       await toDevice.flush();
+      await searchIndexer?.close();
       typing.close();
       presence.close();
       federationEdus.close();

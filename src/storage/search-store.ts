@@ -53,6 +53,64 @@ export class SearchStore {
     if (row && row.redacted_by_nid !== null) await this.remove(executor, eventNid);
   }
 
+  /**
+   * Indexes rows written after their events committed (search-indexer.ts), in one transaction, leaving
+   * out events redacted in the meantime and events indexed already (a rebuilt index), and records that
+   * events built here are indexed up to `indexedUpTo` (an event number).
+   */
+  async indexLate(rows: readonly SearchRow[], indexedUpTo: number): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const skip = new Set<number>();
+      const nids = rows.map((row) => row.eventNid);
+      for (let i = 0; i < nids.length; i += 500) {
+        const chunk = nids.slice(i, i + 500);
+        const redacted = await tx.db.selectFrom("events").select("event_nid").where("event_nid", "in", chunk).where("redacted_by_nid", "is not", null).execute();
+        const indexed = await tx.db.selectFrom("event_search").select("event_nid").where("event_nid", "in", chunk).execute();
+        for (const row of [...redacted, ...indexed]) skip.add(Number(row.event_nid));
+      }
+      await writeSearchRows(
+        tx.db,
+        this.db.dialect,
+        rows.filter((row) => !skip.has(row.eventNid)),
+      );
+      await tx.db.updateTable("search_index_progress").set({ event_nid: indexedUpTo }).where("id", "=", 0).where("event_nid", "<", indexedUpTo).execute();
+    });
+  }
+
+  /** Up to which event number events built here are indexed. */
+  async indexedUpTo(): Promise<number> {
+    const row = await this.db.kysely.selectFrom("search_index_progress").select("event_nid").where("id", "=", 0).executeTakeFirst();
+    return Number(row?.event_nid ?? 0);
+  }
+
+  /**
+   * Events after `afterNid` (by number) of the searchable types that are shown to clients and have no
+   * index row: what a crash left unindexed. With their JSON, at most `limit`, in number order.
+   */
+  async unindexedAfter(afterNid: number, types: readonly string[], limit: number): Promise<{ event_nid: number; room_nid: number; stream_ordering: number; json: string }[]> {
+    const rows = await this.db.kysely
+      .selectFrom("events")
+      .select(["event_nid", "room_nid", "stream_ordering", "json"])
+      .where("event_nid", ">", afterNid)
+      .where("type", "in", types)
+      .where("outlier", "=", 0)
+      .where("rejected_reason", "is", null)
+      .where("soft_failed", "=", 0)
+      .where("redacted_by_nid", "is", null)
+      .where("stream_ordering", "is not", null)
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom("event_search").select("event_nid").whereRef("event_search.event_nid", "=", "events.event_nid"))))
+      .orderBy("event_nid")
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ event_nid: Number(r.event_nid), room_nid: Number(r.room_nid), stream_ordering: Number(r.stream_ordering), json: r.json }));
+  }
+
+  /** The highest event number stored. */
+  async newestEventNid(): Promise<number> {
+    const row = await this.db.kysely.selectFrom("events").select((eb) => eb.fn.max("event_nid").as("nid")).executeTakeFirst();
+    return Number(row?.nid ?? 0);
+  }
+
   /** One page of matches in the given order, after `after` when paging. */
   async search(criteria: SearchCriteria, order: SearchOrder, limit: number, after?: SearchPosition): Promise<SearchHit[]> {
     if (!this.searchable(criteria)) return [];

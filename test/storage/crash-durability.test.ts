@@ -110,6 +110,15 @@ for (const database of DATABASE_KINDS) {
       assert.equal(history.status, 200);
       const stored = new Set(history.body.chunk.map((e) => e.event_id));
       for (const [txnId, eventId] of acknowledged) assert.ok(stored.has(eventId), `${txnId} (${eventId}) survived the crash`);
+      // Every acknowledged message can be searched for: index rows still waiting at the kill (SQLite
+      // writes them just after the events) are written by the next start.
+      for (const [word, expected] of [["sequential", 20], ["concurrent", 30]] as const) {
+        const found = await alice.post<{ search_categories: { room_events: { count: number } } }>(`${V3}/search`, {
+          search_categories: { room_events: { search_term: word, filter: { rooms: [room.body.room_id] } } },
+        });
+        assert.equal(found.status, 200);
+        assert.equal(found.body.search_categories.room_events.count, expected, `every "${word}" message is in the search index`);
+      }
       // A client retrying after the crash gets the same event, not a second one.
       const retried = await alice.put<{ event_id: string }>(`${path}/par7`, { msgtype: "m.text", body: "concurrent 7" });
       assert.equal(retried.body.event_id, acknowledged.get("par7"));

@@ -1,21 +1,23 @@
 /**
  * Keeps the full-text index in step with the room (persist hook, inside the event's transaction):
- * m.room.message bodies and m.room.name / m.room.topic state are indexed as they are persisted; a
- * redaction takes its target out once the redaction hook (registered before this one) found it valid.
+ * m.room.message bodies and m.room.name / m.room.topic state are indexed as they are persisted (those
+ * built here, with an indexer, just after); a redaction takes its target out once the redaction hook
+ * (registered before this one) found it valid.
  */
 import { SEARCHABLE_TYPES, searchableText } from "../../protocol/search-keys.js";
 import type { EventStore } from "../../storage/event-store.js";
 import type { SearchStore } from "../../storage/search-store.js";
 import type { PersistHook } from "../rooms/event-persister.js";
+import type { SearchIndexer } from "./search-indexer.js";
 
-export function searchIndexHook(search: SearchStore, events: EventStore): PersistHook {
-  return async ({ tx, event, eventNid, streamOrdering, head }) => {
+export function searchIndexHook(search: SearchStore, events: EventStore, indexer?: SearchIndexer): PersistHook {
+  return async ({ tx, event, eventNid, streamOrdering, head, createdHere, afterCommit }) => {
     if (SEARCHABLE_TYPES.has(event.type)) {
       // Messages are not state; names and topics are searched as the room's state events.
       const isState = typeof event.state_key === "string";
       const found = (event.type === "m.room.message") !== isState ? searchableText(event.type, event.content) : undefined;
       if (found) {
-        await search.index(tx.db, {
+        const row = {
           eventNid,
           roomNid: head.room.roomNid,
           sender: event.sender,
@@ -23,7 +25,10 @@ export function searchIndexHook(search: SearchStore, events: EventStore): Persis
           streamOrdering,
           originServerTs: event.origin_server_ts,
           text: found.text,
-        });
+        };
+        // An event built here is indexed after its commit, in a batch (search-indexer.ts).
+        if (indexer && createdHere) afterCommit(() => indexer.add(row));
+        else await search.index(tx.db, row);
       }
     }
     if (event.type === "m.room.redaction" && typeof event.redacts === "string") {

@@ -16,6 +16,7 @@ import type { RoomReads } from "../rooms/room-reads.js";
 import type { VisibilityService } from "../rooms/visibility.js";
 import { eventMatchesFilter, parseSyncFilter, type RoomEventFilter } from "../sync/filter.js";
 import type { SearchContextBuilder } from "./search-context.js";
+import type { SearchIndexer } from "./search-indexer.js";
 import { decodeSearchToken, encodeSearchToken, type GroupKey, type GroupValue, type RoomEventsCriteria, type RoomEventsResult, type SearchToken } from "./search-types.js";
 
 const DEFAULT_PAGE = 10;
@@ -39,10 +40,13 @@ export class SearchService {
     private readonly formatter: EventFormatter,
     private readonly roomReads: RoomReads,
     private readonly contexts: SearchContextBuilder,
+    /** Writes the index rows still waiting before each search (SQLite; see search-indexer.ts). */
+    private readonly indexer?: SearchIndexer,
   ) {}
 
   /** Searches the `room_events` category for a user. */
   async searchRoomEvents(viewer: Viewer, criteria: RoomEventsCriteria, nextBatch?: string): Promise<RoomEventsResult> {
+    await this.indexer?.flush();
     const order: SearchOrder = criteria.order_by ?? "rank";
     const token = nextBatch !== undefined ? decodeSearchToken(nextBatch) : undefined;
     if (token && token.order !== order) throw new MatrixError(400, "M_INVALID_PARAM", "next_batch belongs to a search with another order_by");

@@ -13,6 +13,13 @@ export interface EventSearchTable {
   origin_server_ts: number;
 }
 
+/** One row (id 0): events built here up to this number have their index rows (migration 031). */
+export interface SearchIndexProgressTable {
+  id: number;
+  event_nid: number;
+}
+
 export interface SearchTables {
   event_search: EventSearchTable;
+  search_index_progress: SearchIndexProgressTable;
 }
