@@ -32,6 +32,16 @@ export function searchableText(type: string, content: JsonObject): { key: Search
   }
 }
 
+/**
+ * What an event gives the index: messages are searched when they are not state, names and topics as
+ * the room's state events (a state-keyed m.room.message or a name without a state key gives nothing).
+ */
+export function searchableTextOfEvent(event: { type: string; state_key?: unknown; content?: unknown }): { key: SearchKey; text: string } | undefined {
+  if (!SEARCHABLE_TYPES.has(event.type) || !isJsonObject(event.content)) return undefined;
+  const isState = typeof event.state_key === "string";
+  return (event.type === "m.room.message") !== isState ? searchableText(event.type, event.content) : undefined;
+}
+
 function nonEmpty(key: SearchKey, value: unknown): { key: SearchKey; text: string } | undefined {
   return typeof value === "string" && value.trim().length > 0 ? { key, text: value } : undefined;
 }

@@ -6,7 +6,7 @@
  */
 import { sql, type RawBuilder } from "kysely";
 import type { Db, Executor } from "./db.js";
-import { deleteSearchRow, writeSearchRows, type SearchRow } from "./search-index-sql.js";
+import { deleteSearchRow, indexStoredEvents, writeSearchRows, type SearchRow } from "./search-index-sql.js";
 import { toFts5Query, toTsQuery, type SearchQuery } from "./search-text.js";
 
 export type SearchOrder = "rank" | "recent";
@@ -77,38 +77,18 @@ export class SearchStore {
     });
   }
 
-  /** Up to which event number events built here are indexed. */
-  async indexedUpTo(): Promise<number> {
-    const row = await this.db.kysely.selectFrom("search_index_progress").select("event_nid").where("id", "=", 0).executeTakeFirst();
-    return Number(row?.event_nid ?? 0);
-  }
-
   /**
-   * Events after `afterNid` (by number) of the searchable types that are shown to clients and have no
-   * index row: what a crash left unindexed. With their JSON, at most `limit`, in number order.
+   * At start: indexes the searchable events after the recorded progress that have no index row (what a
+   * crash left out, search-indexer.ts) and moves the progress to the newest event; returns how many.
    */
-  async unindexedAfter(afterNid: number, types: readonly string[], limit: number): Promise<{ event_nid: number; room_nid: number; stream_ordering: number; json: string }[]> {
-    const rows = await this.db.kysely
-      .selectFrom("events")
-      .select(["event_nid", "room_nid", "stream_ordering", "json"])
-      .where("event_nid", ">", afterNid)
-      .where("type", "in", types)
-      .where("outlier", "=", 0)
-      .where("rejected_reason", "is", null)
-      .where("soft_failed", "=", 0)
-      .where("redacted_by_nid", "is", null)
-      .where("stream_ordering", "is not", null)
-      .where(({ not, exists, selectFrom }) => not(exists(selectFrom("event_search").select("event_nid").whereRef("event_search.event_nid", "=", "events.event_nid"))))
-      .orderBy("event_nid")
-      .limit(limit)
-      .execute();
-    return rows.map((r) => ({ event_nid: Number(r.event_nid), room_nid: Number(r.room_nid), stream_ordering: Number(r.stream_ordering), json: r.json }));
-  }
-
-  /** The highest event number stored. */
-  async newestEventNid(): Promise<number> {
-    const row = await this.db.kysely.selectFrom("events").select((eb) => eb.fn.max("event_nid").as("nid")).executeTakeFirst();
-    return Number(row?.nid ?? 0);
+  async catchUp(): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const progress = await tx.db.selectFrom("search_index_progress").select("event_nid").where("id", "=", 0).executeTakeFirst();
+      const written = await indexStoredEvents(tx.db, this.db.dialect, Number(progress?.event_nid ?? 0));
+      const newest = await tx.db.selectFrom("events").select((eb) => eb.fn.max("event_nid").as("nid")).executeTakeFirst();
+      await tx.db.updateTable("search_index_progress").set({ event_nid: Number(newest?.nid ?? 0) }).where("id", "=", 0).execute();
+      return written;
+    });
   }
 
   /** One page of matches in the given order, after `after` when paging. */

@@ -4,7 +4,7 @@
  * built here, with an indexer, just after); a redaction takes its target out once the redaction hook
  * (registered before this one) found it valid.
  */
-import { SEARCHABLE_TYPES, searchableText } from "../../protocol/search-keys.js";
+import { searchableTextOfEvent } from "../../protocol/search-keys.js";
 import type { EventStore } from "../../storage/event-store.js";
 import type { SearchStore } from "../../storage/search-store.js";
 import type { PersistHook } from "../rooms/event-persister.js";
@@ -12,24 +12,20 @@ import type { SearchIndexer } from "./search-indexer.js";
 
 export function searchIndexHook(search: SearchStore, events: EventStore, indexer?: SearchIndexer): PersistHook {
   return async ({ tx, event, eventNid, streamOrdering, head, createdHere, afterCommit }) => {
-    if (SEARCHABLE_TYPES.has(event.type)) {
-      // Messages are not state; names and topics are searched as the room's state events.
-      const isState = typeof event.state_key === "string";
-      const found = (event.type === "m.room.message") !== isState ? searchableText(event.type, event.content) : undefined;
-      if (found) {
-        const row = {
-          eventNid,
-          roomNid: head.room.roomNid,
-          sender: event.sender,
-          key: found.key,
-          streamOrdering,
-          originServerTs: event.origin_server_ts,
-          text: found.text,
-        };
-        // An event built here is indexed after its commit, in a batch (search-indexer.ts).
-        if (indexer && createdHere) afterCommit(() => indexer.add(row));
-        else await search.index(tx.db, row);
-      }
+    const found = searchableTextOfEvent(event);
+    if (found) {
+      const row = {
+        eventNid,
+        roomNid: head.room.roomNid,
+        sender: event.sender,
+        key: found.key,
+        streamOrdering,
+        originServerTs: event.origin_server_ts,
+        text: found.text,
+      };
+      // An event built here is indexed after its commit, in a batch (search-indexer.ts).
+      if (indexer && createdHere) afterCommit(() => indexer.add(row));
+      else await search.index(tx.db, row);
     }
     if (event.type === "m.room.redaction" && typeof event.redacts === "string") {
       const target = (await events.eventNids([event.redacts], tx.db)).get(event.redacts);

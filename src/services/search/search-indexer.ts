@@ -12,8 +12,6 @@
  * On PostgreSQL the index rows ride in the event's single write statement (pg-write-batching.ts), so
  * nothing is deferred there.
  */
-import { SEARCHABLE_TYPES, searchableText } from "../../protocol/search-keys.js";
-import type { Pdu } from "../../protocol/event.js";
 import type { SearchRow } from "../../storage/search-index-sql.js";
 import type { SearchStore } from "../../storage/search-store.js";
 import type { Logger } from "../../logger.js";
@@ -22,8 +20,6 @@ import type { Logger } from "../../logger.js";
 const INDEX_DELAY_MS = 100;
 /** Rows waiting that are written at once rather than after the delay. */
 const INDEX_BATCH = 256;
-/** Events read per step when catching up at start. */
-const CATCH_UP_PAGE = 500;
 
 export class SearchIndexer {
   private waiting: SearchRow[] = [];
@@ -69,27 +65,7 @@ export class SearchIndexer {
 
   /** At start: indexes the searchable events a crash left without index rows. */
   async catchUp(): Promise<void> {
-    let after = await this.store.indexedUpTo();
-    const newest = await this.store.newestEventNid();
-    let indexed = 0;
-    while (after < newest) {
-      const events = await this.store.unindexedAfter(after, [...SEARCHABLE_TYPES], CATCH_UP_PAGE);
-      if (events.length === 0) break;
-      const rows: SearchRow[] = [];
-      for (const stored of events) {
-        const pdu = JSON.parse(stored.json) as Pdu;
-        // Messages are not state; names and topics are searched as the room's state events.
-        const isState = typeof pdu.state_key === "string";
-        const found = (pdu.type === "m.room.message") !== isState ? searchableText(pdu.type, pdu.content) : undefined;
-        if (found) {
-          rows.push({ eventNid: stored.event_nid, roomNid: stored.room_nid, sender: pdu.sender, key: found.key, streamOrdering: stored.stream_ordering, originServerTs: pdu.origin_server_ts, text: found.text });
-        }
-      }
-      after = (events[events.length - 1] as { event_nid: number }).event_nid;
-      await this.store.indexLate(rows, after);
-      indexed += rows.length;
-    }
-    await this.store.indexLate([], newest);
+    const indexed = await this.store.catchUp();
     if (indexed > 0) this.log.info({ events: indexed }, "search index caught up after an unclean stop");
   }
 
