@@ -19,15 +19,8 @@ const insertActionRows = new StatementsByCount(
 /** The receipts that mark what a user has read. */
 export const READ_RECEIPT_TYPES = ["m.read", "m.read.private"] as const;
 
-// The reads of /sync's unread counts, made for every woken long-poll.
-const receiptPositionsInRoom = new Statement<{ room_id: string; thread_id: string; pos: number }>(
-  `SELECT receipts.room_id, receipts.thread_id, MAX(receipts.event_stream_ordering) AS pos
-   FROM receipts INNER JOIN rooms ON rooms.room_id = receipts.room_id
-   WHERE receipts.user_id = ? AND receipts.receipt_type IN (${placeholderList(READ_RECEIPT_TYPES.length)}) AND rooms.room_nid = ?
-   GROUP BY receipts.room_id, receipts.thread_id`,
-);
 /**
- * One room's notifications per thread after what the user read, in one statement (a woken long-poll
+ * One room's notifications per thread after what the user read, in one statement (every woken long-poll
  * asks this; on PostgreSQL each statement is a round trip): each thread is counted from the furthest
  * of the unthreaded read position and its own (a threaded receipt, or the user's own latest event in
  * it), as ReadPositions and unreadByThread do across several reads.
@@ -49,14 +42,6 @@ const unreadInRoom = new Statement<{ thread_id: string; n: number; h: number | n
    WHERE a.user_id = ? AND a.room_nid = ? AND a.notify = 1 AND a.stream_ordering <= ?
      AND a.stream_ordering > u.pos AND a.stream_ordering > COALESCE(t.pos, 0)
    GROUP BY a.thread_id`,
-);
-const sentPositionsInRoom = new Statement<{ thread_id: string; stream_ordering: number }>(
-  `SELECT thread_id, stream_ordering FROM push_sent_positions WHERE user_id = ? AND room_nid = ?`,
-);
-const countsByThreadInRoom = new Statement<{ thread_id: string; n: number; h: number | null }>(
-  `SELECT thread_id, COUNT(*) AS n, SUM(highlight) AS h FROM event_push_actions
-   WHERE user_id = ? AND room_nid = ? AND stream_ordering > ? AND stream_ordering <= ? AND notify = 1
-   GROUP BY thread_id`,
 );
 const ROOMS_PER_COUNT = 200;
 const countsByThreadInManyRooms = new StatementsByCount<{ room_nid: number; thread_id: string; n: number; h: number | null }>(
@@ -162,33 +147,22 @@ export class PushActionStore {
     await upsertSentPosition.all(this.db.dialect, executor, [position.roomNid, position.userId, position.threadId, position.streamOrdering]);
   }
 
-  /** The user's read receipts: the furthest of m.read and m.read.private per room and thread (one room when `roomNid` is given). */
-  async receiptPositions(userId: string, roomNid?: number): Promise<ReceiptPosition[]> {
-    if (roomNid !== undefined) {
-      // One room: what every woken long-poll asks, so precompiled.
-      const rows = await receiptPositionsInRoom.all(this.db.dialect, this.db.kysely, [userId, ...READ_RECEIPT_TYPES, roomNid]);
-      return rows.map((r) => ({ roomId: r.room_id, roomNid, threadId: r.thread_id, streamOrdering: Number(r.pos) }));
-    }
-    let query = this.db.kysely
+  /** The user's read receipts: the furthest of m.read and m.read.private per room and thread. */
+  async receiptPositions(userId: string): Promise<ReceiptPosition[]> {
+    const rows = await this.db.kysely
       .selectFrom("receipts")
       .innerJoin("rooms", "rooms.room_id", "receipts.room_id")
       .select(["receipts.room_id", "rooms.room_nid", "receipts.thread_id", (eb) => eb.fn.max("receipts.event_stream_ordering").as("pos")])
       .where("receipts.user_id", "=", userId)
-      .where("receipts.receipt_type", "in", READ_RECEIPT_TYPES);
-    if (roomNid !== undefined) query = query.where("rooms.room_nid", "=", roomNid);
-    const rows = await query.groupBy(["receipts.room_id", "rooms.room_nid", "receipts.thread_id"]).execute();
+      .where("receipts.receipt_type", "in", READ_RECEIPT_TYPES)
+      .groupBy(["receipts.room_id", "rooms.room_nid", "receipts.thread_id"])
+      .execute();
     return rows.map((r) => ({ roomId: r.room_id, roomNid: Number(r.room_nid), threadId: r.thread_id, streamOrdering: Number(r.pos) }));
   }
 
-  /** Where the user last sent an event in each room and thread (one room when `roomNid` is given). */
-  async sentPositions(userId: string, roomNid?: number): Promise<SentPosition[]> {
-    if (roomNid !== undefined) {
-      const rows = await sentPositionsInRoom.all(this.db.dialect, this.db.kysely, [userId, roomNid]);
-      return rows.map((r) => ({ roomNid, threadId: r.thread_id, streamOrdering: Number(r.stream_ordering) }));
-    }
-    let query = this.db.kysely.selectFrom("push_sent_positions").selectAll().where("user_id", "=", userId);
-    if (roomNid !== undefined) query = query.where("room_nid", "=", roomNid);
-    const rows = await query.execute();
+  /** Where the user last sent an event in each room and thread. */
+  async sentPositions(userId: string): Promise<SentPosition[]> {
+    const rows = await this.db.kysely.selectFrom("push_sent_positions").selectAll().where("user_id", "=", userId).execute();
     return rows.map((r) => ({ roomNid: Number(r.room_nid), threadId: r.thread_id, streamOrdering: Number(r.stream_ordering) }));
   }
 
@@ -204,12 +178,6 @@ export class PushActionStore {
       .where("stream_id", "<=", upTo)
       .execute();
     return rows.map((r) => r.room_id);
-  }
-
-  /** Notifications per thread in a room with stream positions in (after, upTo]. */
-  async countsByThread(userId: string, roomNid: number, after: number, upTo: number): Promise<ThreadCount[]> {
-    const rows = await countsByThreadInRoom.all(this.db.dialect, this.db.kysely, [userId, roomNid, after, upTo]);
-    return rows.map((r) => ({ threadId: r.thread_id, notifications: Number(r.n), highlights: Number(r.h ?? 0) }));
   }
 
   /**

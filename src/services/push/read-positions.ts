@@ -18,9 +18,9 @@ interface RoomPositions {
 export class ReadPositions {
   private constructor(private readonly rooms: ReadonlyMap<number, RoomPositions>) {}
 
-  /** The user's positions in every room, or in one room when `roomNid` is given. */
-  static async load(store: PushActionStore, userId: string, roomNid?: number): Promise<ReadPositions> {
-    const [receipts, sent] = await Promise.all([store.receiptPositions(userId, roomNid), store.sentPositions(userId, roomNid)]);
+  /** The user's positions in every room. */
+  static async load(store: PushActionStore, userId: string): Promise<ReadPositions> {
+    const [receipts, sent] = await Promise.all([store.receiptPositions(userId), store.sentPositions(userId)]);
     const rooms = new Map<number, RoomPositions>();
     const roomOf = (roomNid: number): RoomPositions => {
       let room = rooms.get(roomNid);

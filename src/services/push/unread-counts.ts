@@ -10,25 +10,29 @@ export interface UnreadCount {
   highlights: number;
 }
 
-/** Counts per thread (`main` for the main timeline) of one room, up to stream position `upTo`. */
+/**
+ * Counts per thread (`main` for the main timeline) of one room, up to stream position `upTo`, from
+ * `counted` (every thread counted from the room-wide position, by a query for many rooms): threads
+ * read further are recounted.
+ */
 export async function unreadByThread(
   store: PushActionStore,
   userId: string,
   roomNid: number,
   positions: ReadPositions,
   upTo: number,
-  counted?: readonly ThreadCount[],
+  counted: readonly ThreadCount[],
 ): Promise<Map<string, UnreadCount>> {
-  // One query counts every thread from the room-wide position (or `counted` has it already, from a
-  // query for many rooms); threads read further are recounted.
-  const rows = counted ?? (await store.countsByThread(userId, roomNid, positions.unthreaded(roomNid), upTo));
-  const byThread = new Map<string, ThreadCount>(rows.map((r) => [r.threadId, r]));
+  const byThread = new Map<string, ThreadCount>(counted.map((r) => [r.threadId, r]));
   for (const [threadId, position] of positions.threadsAhead(roomNid)) {
     if (byThread.has(threadId)) byThread.set(threadId, await store.countInThread(userId, roomNid, threadId, position, upTo));
   }
+  return nonZeroCounts(byThread.values());
+}
+
+/** The threads that have notifications, by thread. */
+export function nonZeroCounts(counts: Iterable<ThreadCount>): Map<string, UnreadCount> {
   const out = new Map<string, UnreadCount>();
-  for (const [threadId, count] of byThread) {
-    if (count.notifications > 0) out.set(threadId, { notifications: count.notifications, highlights: count.highlights });
-  }
+  for (const count of counts) if (count.notifications > 0) out.set(count.threadId, { notifications: count.notifications, highlights: count.highlights });
   return out;
 }

@@ -8,13 +8,14 @@ import type { PushActionStore, ThreadCount } from "../../storage/push-action-sto
 import type { JoinedRoomSync, SyncContext, SyncContributor } from "../sync/sync-types.js";
 import { MAIN_THREAD } from "./push-evaluation-hook.js";
 import { ReadPositions } from "./read-positions.js";
-import { unreadByThread, type UnreadCount } from "./unread-counts.js";
+import { nonZeroCounts, unreadByThread, type UnreadCount } from "./unread-counts.js";
 
 interface PerSync {
-  /** Every room's positions for a sync that sends every room; per room otherwise (usually a few). */
-  positions: ReadPositions | undefined;
-  /** For a sync that sends every room: the counts of every joined room, read in a few queries. */
-  counts: Map<number, ThreadCount[]> | undefined;
+  /**
+   * For a sync that sends every room: every room's positions and the counts of every joined room, read
+   * in a few queries. Otherwise (usually a few rooms) each room is counted on its own.
+   */
+  every: { positions: ReadPositions; counts: Map<number, ThreadCount[]> } | undefined;
   roomNids: Map<string, number>;
 }
 
@@ -31,10 +32,10 @@ export function unreadSyncContributor(store: PushActionStore): SyncContributor {
       // The sync computation already holds the memberships: no need to read them again.
       const roomNids = new Map(context.memberships.map((m) => [m.roomId, m.roomNid]));
       pending = (async (): Promise<PerSync> => {
-        if (!everyRoom) return { positions: undefined, counts: undefined, roomNids };
+        if (!everyRoom) return { every: undefined, roomNids };
         const positions = await ReadPositions.load(store, userId);
         const joined = context.memberships.filter((m) => m.membership === "join").map((m) => ({ roomNid: m.roomNid, after: positions.unthreaded(m.roomNid) }));
-        return { positions, counts: await store.countsByThreadInRooms(userId, joined, context.now.events), roomNids };
+        return { every: { positions, counts: await store.countsByThreadInRooms(userId, joined, context.now.events) }, roomNids };
       })();
       loaded.set(context, pending);
     }
@@ -48,14 +49,13 @@ export function unreadSyncContributor(store: PushActionStore): SyncContributor {
       return store.roomsWithNewReceipts(context.requester.userId, context.since.receipts, context.now.receipts);
     },
     async joinedRoom(context: SyncContext, roomId: string, room: JoinedRoomSync) {
-      const { positions: all, counts, roomNids } = await perSync(context);
+      const { every, roomNids } = await perSync(context);
       const roomNid = roomNids.get(roomId);
       if (roomNid === undefined) return;
-      // A sync of a few rooms counts each in one statement; one of every room (initial, full state)
-      // has every position and count already.
-      const threads = all
-        ? await unreadByThread(store, context.requester.userId, roomNid, all, context.now.events, counts ? (counts.get(roomNid) ?? []) : undefined)
-        : nonZero(await store.unreadCountsInRoom(context.requester.userId, roomNid, context.now.events));
+      const userId = context.requester.userId;
+      const threads = every
+        ? await unreadByThread(store, userId, roomNid, every.positions, context.now.events, every.counts.get(roomNid) ?? [])
+        : nonZeroCounts(await store.unreadCountsInRoom(userId, roomNid, context.now.events));
       if (!context.filter.room?.timeline?.unread_thread_notifications) {
         const total: UnreadCount = { notifications: 0, highlights: 0 };
         for (const count of threads.values()) {
@@ -71,10 +71,4 @@ export function unreadSyncContributor(store: PushActionStore): SyncContributor {
       if (Object.keys(perThread).length > 0) room.unread_thread_notifications = perThread;
     },
   };
-}
-
-function nonZero(counts: readonly ThreadCount[]): Map<string, UnreadCount> {
-  const out = new Map<string, UnreadCount>();
-  for (const count of counts) if (count.notifications > 0) out.set(count.threadId, { notifications: count.notifications, highlights: count.highlights });
-  return out;
 }
