@@ -113,12 +113,11 @@ export class SyncService {
   ): Promise<{ response: SyncResponse } | { from: StreamPositions; remaining: number }> {
     // The positions are read when the computation starts (after any wait for a turn), so that it
     // includes what was written meanwhile.
-    let now = this.notifier.positions();
-    const compute = (): Promise<SyncResponse> => {
-      now = this.notifier.positions();
-      return this.compute(requester, since, now, request);
+    const compute = async (): Promise<{ now: StreamPositions; response: SyncResponse }> => {
+      const now = this.notifier.positions();
+      return { now, response: await this.compute(requester, since, now, request) };
     };
-    const response = since ? await this.incremental.run(compute) : await compute();
+    const { now, response } = since ? await this.incremental.run(compute) : await compute();
     if (!since || request.fullState || hasUpdates(response)) return { response };
     const remaining = deadline - Date.now();
     if (remaining <= 0 || signal.aborted) return { response };

@@ -60,19 +60,17 @@ export class IgnoredUsers {
    */
   readonly ignoringSender = async (executor: Executor, userIds: readonly string[], sender: string): Promise<ReadonlySet<string>> => {
     const missing = userIds.filter((userId) => !this.cache.has(userId));
+    const read = new Map<string, ReadonlySet<string>>();
     if (missing.length > 0) {
       const generations = missing.map((userId) => this.generations.get(userId) ?? 0);
       const lists = await this.store.globalOfMany(executor, missing, IGNORED_USER_LIST);
       missing.forEach((userId, i) => {
-        if ((this.generations.get(userId) ?? 0) === generations[i]) this.cache.set(userId, ignoredSet(lists.get(userId)));
+        const ignored = ignoredSet(lists.get(userId));
+        read.set(userId, ignored);
+        if ((this.generations.get(userId) ?? 0) === generations[i]) this.cache.set(userId, ignored);
       });
-      const out = new Set<string>();
-      for (const userId of userIds) if ((this.cache.get(userId) ?? ignoredSet(lists.get(userId))).has(sender)) out.add(userId);
-      return out;
     }
-    const out = new Set<string>();
-    for (const userId of userIds) if (this.cache.get(userId)?.has(sender)) out.add(userId);
-    return out;
+    return new Set(userIds.filter((userId) => (this.cache.get(userId) ?? read.get(userId))?.has(sender)));
   };
 
   /** For VisibilityService.addExclusion: drops non-state events whose sender the viewer ignores. */
