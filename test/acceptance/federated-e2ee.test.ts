@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { EventType, KnownMembership, type MatrixEvent, Preset, type Room } from "matrix-js-sdk";
 import { ApiClient } from "../harness/client.js";
 import { CryptoClient } from "../harness/crypto-client.js";
-import { startFederatedServer, type FederatedServer } from "../harness/federation.js";
+import { FAST_RETRIES, startFederatedServer, type FederatedServer } from "../harness/federation.js";
 import { loginWithSdk } from "../harness/sdk-client.js";
 
 const PASSWORD = "correct horse battery staple";
@@ -42,8 +42,7 @@ describe("end-to-end encryption across two servers, through matrix-js-sdk with R
     );
 
   before(async () => {
-    const fast = { federation: { retry_initial_ms: 200, retry_max_ms: 1_000 } };
-    [one, two] = await Promise.all([startFederatedServer({ config: fast }), startFederatedServer({ config: fast })]);
+    [one, two] = await Promise.all([startFederatedServer({ config: FAST_RETRIES }), startFederatedServer({ config: FAST_RETRIES })]);
     await new ApiClient(one.url).register("alice", PASSWORD);
     await new ApiClient(two.url).register("bob", PASSWORD);
     alice = await login(one, "alice");

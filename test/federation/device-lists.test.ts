@@ -1,12 +1,11 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { ApiClient } from "../harness/client.js";
-import { startTwoServers, type FederatedServer } from "../harness/federation.js";
+import { FAST_RETRIES, startTwoServers, type FederatedServer } from "../harness/federation.js";
 import { syncPosition } from "../harness/federated-rooms.js";
 import { TestCrossSigning, TestDevice } from "../harness/e2e-keys.js";
 
 const V3 = "/_matrix/client/v3";
-const fast = { federation: { retry_initial_ms: 200, retry_max_ms: 1_000 } };
 type Sync = { next_batch: string; device_lists?: { changed: string[]; left: string[] } };
 
 /** Syncs from `since` until `userId` is in device_lists.changed; returns the token after it. */
@@ -31,7 +30,7 @@ describe("federation: device-list and cross-signing changes reach users of other
   let bobId: string;
 
   before(async () => {
-    ({ one, two, alice, bob, aliceId, bobId } = await startTwoServers(fast));
+    ({ one, two, alice, bob, aliceId, bobId } = await startTwoServers(FAST_RETRIES));
     const roomId = (await alice.post(`${V3}/createRoom`, { preset: "public_chat" })).body["room_id"] as string;
     const joined = await bob.post(`${V3}/join/${encodeURIComponent(roomId)}?server_name=${encodeURIComponent(one.serverName)}`, {});
     assert.equal(joined.status, 200, JSON.stringify(joined.body));

@@ -5,12 +5,11 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { type ApiClient, registeredClients } from "../harness/client.js";
-import { startFederatedServer, type FederatedServer } from "../harness/federation.js";
+import { FAST_RETRIES, startFederatedServer, type FederatedServer } from "../harness/federation.js";
 import { signedRequest, syncPosition, syncUntil } from "../harness/federated-rooms.js";
 
 const V3 = "/_matrix/client/v3";
 const q = encodeURIComponent;
-const fast = { federation: { retry_initial_ms: 200, retry_max_ms: 1_000 } };
 
 type Receipts = Record<string, Record<string, Record<string, { ts: number; thread_id?: string }>>>;
 type PresenceEvent = { type: string; sender: string; content: { presence: string; status_msg?: string; currently_active?: boolean; last_active_ago?: number } };
@@ -68,7 +67,7 @@ describe("federation: receipts and presence between servers", () => {
   }
 
   before(async () => {
-    [one, two] = await Promise.all([startFederatedServer({ config: fast }), startFederatedServer({ config: fast })]);
+    [one, two] = await Promise.all([startFederatedServer({ config: FAST_RETRIES }), startFederatedServer({ config: FAST_RETRIES })]);
     [alice, carol] = await registeredClients(one.url, "alice", "carol");
     [bob] = await registeredClients(two.url, "bob");
     aliceId = `@alice:${one.serverName}`;

@@ -8,7 +8,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ApiClient, registeredClients } from "../harness/client.js";
-import { startFederatedServer, type FederatedServer } from "../harness/federation.js";
+import { FAST_RETRIES, startFederatedServer, type FederatedServer } from "../harness/federation.js";
 import { bodies, syncPosition, syncUntil, type Json, type SyncEvent } from "../harness/federated-rooms.js";
 
 const V3 = "/_matrix/client/v3";
@@ -21,8 +21,7 @@ describe("federation: gaps that /get_missing_events does not fill", () => {
   let bob: ApiClient;
 
   before(async () => {
-    const fast = { federation: { retry_initial_ms: 200, retry_max_ms: 1_000 } };
-    [one, two] = await Promise.all([startFederatedServer({ config: fast }), startFederatedServer({ config: fast })]);
+    [one, two] = await Promise.all([startFederatedServer({ config: FAST_RETRIES }), startFederatedServer({ config: FAST_RETRIES })]);
     [alice] = await registeredClients(one.url, "alice");
     [bob] = await registeredClients(two.url, "bob");
   });

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { registeredClients, type ApiClient } from "../harness/client.js";
-import { startFederatedServer, startTwoServers, type FederatedServer } from "../harness/federation.js";
+import { FAST_RETRIES, startFederatedServer, startTwoServers, type FederatedServer } from "../harness/federation.js";
 import { bodies, signedRequest, syncPosition, syncUntil, type Json, type SyncEvent } from "../harness/federated-rooms.js";
 import { computeEventId } from "../../src/protocol/event-id.js";
 import { hashAndSignEvent } from "../../src/protocol/event-signing.js";
@@ -11,7 +11,6 @@ import { generateSigningKey } from "../../src/protocol/signing-key.js";
 const V3 = "/_matrix/client/v3";
 /** The password the harness registers users with. */
 const PASSWORD = "correct horse battery";
-const fast = { federation: { retry_initial_ms: 200, retry_max_ms: 1_000 } };
 
 type Rooms = { invite?: Record<string, { invite_state: { events: SyncEvent[] } }>; knock?: Record<string, { knock_state: { events: SyncEvent[] } }>; leave?: Record<string, { timeline: { events: SyncEvent[] } }>; join?: Record<string, unknown> };
 type SyncBody = { next_batch: string; rooms?: Rooms };
@@ -43,7 +42,7 @@ describe("federation: invites, leaves and knocks between servers", () => {
   let roomId: string;
 
   before(async () => {
-    ({ one, two, alice, bob, aliceId, bobId } = await startTwoServers(fast));
+    ({ one, two, alice, bob, aliceId, bobId } = await startTwoServers(FAST_RETRIES));
   });
   after(async () => {
     await Promise.all([one?.destroy(), two?.destroy()]);
@@ -130,7 +129,7 @@ describe("federation: invites, leaves and knocks between servers", () => {
   });
 
   it("rejects an invite locally when the inviting server cannot be reached", async () => {
-    const three = await startFederatedServer({ config: fast });
+    const three = await startFederatedServer({ config: FAST_RETRIES });
     const [carol] = await registeredClients(three.url, "carol");
     const created = await carol.post(`${V3}/createRoom`, { preset: "private_chat", name: "Vanishing" });
     const vanishing = created.body["room_id"] as string;

@@ -8,7 +8,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ApiClient, registeredClients } from "../harness/client.js";
-import { startFederatedServer, type FederatedServer } from "../harness/federation.js";
+import { FAST_RETRIES, startFederatedServer, type FederatedServer } from "../harness/federation.js";
 import { bodies, signedRequest, syncPosition, syncUntil, type Json } from "../harness/federated-rooms.js";
 import { computeEventId } from "../../src/protocol/event-id.js";
 import { hashAndSignEvent } from "../../src/protocol/event-signing.js";
@@ -27,8 +27,7 @@ describe("federation: joins with partial state", () => {
   let bobId: string;
 
   before(async () => {
-    const fast = { federation: { retry_initial_ms: 200, retry_max_ms: 1_000 } };
-    [one, two] = await Promise.all([startFederatedServer({ config: fast }), startFederatedServer({ config: fast })]);
+    [one, two] = await Promise.all([startFederatedServer({ config: FAST_RETRIES }), startFederatedServer({ config: FAST_RETRIES })]);
     [alice, ...members] = await registeredClients(one.url, "alice", ...Array.from({ length: MEMBERS }, (_, i) => `member${i}`));
     [bob] = await registeredClients(two.url, "bob");
     aliceId = `@alice:${one.serverName}`;

@@ -6,13 +6,12 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { request } from "node:https";
 import type { ApiClient } from "../harness/client.js";
-import { startTwoServers, type FederatedServer } from "../harness/federation.js";
+import { FAST_RETRIES, startTwoServers, type FederatedServer } from "../harness/federation.js";
 import { signedRequest, syncUntil, type Json, type SyncEvent } from "../harness/federated-rooms.js";
 import { hashToken } from "../../src/services/accounts/tokens.js";
 
 const V3 = "/_matrix/client/v3";
 const FED = "/_matrix/federation/v1";
-const fast = { federation: { retry_initial_ms: 200, retry_max_ms: 1_000 } };
 
 const joinedBy = (userId: string) => (e: SyncEvent) => e.type === "m.room.member" && e.state_key === userId && e.content["membership"] === "join";
 
@@ -40,7 +39,7 @@ describe("federation: aliases, room directories, spaces and OpenID between serve
   let gardenId: string;
 
   before(async () => {
-    ({ one, two, alice, bob, aliceId, bobId } = await startTwoServers(fast));
+    ({ one, two, alice, bob, aliceId, bobId } = await startTwoServers(FAST_RETRIES));
     const lobby = await alice.post(`${V3}/createRoom`, { preset: "public_chat", visibility: "public", room_alias_name: "lobby", name: "Federated Lobby", topic: "all welcome" });
     assert.equal(lobby.status, 200, JSON.stringify(lobby.body));
     lobbyId = lobby.body["room_id"] as string;

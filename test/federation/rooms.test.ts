@@ -1,7 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ApiClient, registeredClients } from "../harness/client.js";
-import { startFederatedServer, type FederatedServer } from "../harness/federation.js";
+import { FAST_RETRIES, startFederatedServer, type FederatedServer } from "../harness/federation.js";
 import { bodies, signedRequest, syncPosition, syncUntil, type Json, type SyncEvent } from "../harness/federated-rooms.js";
 import { computeEventId } from "../../src/protocol/event-id.js";
 import { hashAndSignEvent } from "../../src/protocol/event-signing.js";
@@ -9,7 +9,6 @@ import { getRoomVersion } from "../../src/protocol/room-versions.js";
 import { generateSigningKey } from "../../src/protocol/signing-key.js";
 
 const V3 = "/_matrix/client/v3";
-const fast = { federation: { retry_initial_ms: 200, retry_max_ms: 1_000 } };
 
 const joinedBy = (userId: string) => (e: SyncEvent) => e.type === "m.room.member" && e.state_key === userId && e.content["membership"] === "join";
 
@@ -26,7 +25,7 @@ describe("federation: rooms shared between Tessera servers", () => {
   let roomId: string;
 
   before(async () => {
-    [one, two, three] = await Promise.all([startFederatedServer({ config: fast }), startFederatedServer({ config: fast }), startFederatedServer({ config: fast })]);
+    [one, two, three] = await Promise.all([startFederatedServer({ config: FAST_RETRIES }), startFederatedServer({ config: FAST_RETRIES }), startFederatedServer({ config: FAST_RETRIES })]);
     [alice] = await registeredClients(one.url, "alice");
     [bob] = await registeredClients(two.url, "bob");
     [carol] = await registeredClients(three.url, "carol");

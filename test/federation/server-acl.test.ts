@@ -6,12 +6,11 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { type ApiClient, registeredClients } from "../harness/client.js";
-import { startFederatedServer, type FederatedServer } from "../harness/federation.js";
+import { FAST_RETRIES, startFederatedServer, type FederatedServer } from "../harness/federation.js";
 import { bodies, signedRequest, syncPosition, syncUntil, type Json } from "../harness/federated-rooms.js";
 
 const V3 = "/_matrix/client/v3";
 const q = encodeURIComponent;
-const fast = { federation: { retry_initial_ms: 200, retry_max_ms: 1_000 } };
 const VERSIONS = Array.from({ length: 12 }, (_, k) => `ver=${k + 1}`).join("&");
 
 type Ephemeral = { type: string; content: Record<string, unknown> & { user_ids?: string[] } };
@@ -61,9 +60,9 @@ describe("federation: server ACLs", () => {
 
   before(async () => {
     [one, two, three] = await Promise.all([
-      startFederatedServer({ config: fast }),
-      startFederatedServer({ config: fast, host: "127.0.0.2" }),
-      startFederatedServer({ config: fast, host: "127.0.0.3" }),
+      startFederatedServer({ config: FAST_RETRIES }),
+      startFederatedServer({ config: FAST_RETRIES, host: "127.0.0.2" }),
+      startFederatedServer({ config: FAST_RETRIES, host: "127.0.0.3" }),
     ]);
     [alice] = await registeredClients(one.url, "alice");
     [bob] = await registeredClients(two.url, "bob");

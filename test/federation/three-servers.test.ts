@@ -6,7 +6,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { registeredClients, type ApiClient } from "../harness/client.js";
-import { startFederatedServer, type FederatedServer } from "../harness/federation.js";
+import { FAST_RETRIES, startFederatedServer, type FederatedServer } from "../harness/federation.js";
 import { syncPosition, syncUntil, type Json, type SyncEvent } from "../harness/federated-rooms.js";
 
 const V3 = "/_matrix/client/v3";
@@ -44,8 +44,7 @@ describe("federation: one room across three servers", () => {
   }
 
   before(async () => {
-    const fast = { federation: { retry_initial_ms: 200, retry_max_ms: 1_000 } };
-    servers = await Promise.all([0, 1, 2].map(() => startFederatedServer({ config: fast })));
+    servers = await Promise.all([0, 1, 2].map(() => startFederatedServer({ config: FAST_RETRIES })));
     clients = [];
     for (const [i, name] of ["alice", "bob", "carol"].entries()) clients.push(...(await registeredClients(servers[i]!.url, name)));
     ids = ["alice", "bob", "carol"].map((name, i) => `@${name}:${servers[i]!.serverName}`);

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ApiClient, registeredClients } from "../harness/client.js";
-import { startFederatedServer, type FederatedServer } from "../harness/federation.js";
+import { FAST_RETRIES, startFederatedServer, type FederatedServer } from "../harness/federation.js";
 import type { TestServer } from "../harness/server.js";
 
 const V3 = "/_matrix/client/v3";
@@ -21,7 +21,6 @@ async function nextToDevice(client: ApiClient, since: string, timeoutMs = 15_000
 }
 
 describe("federation: to-device messages between servers (m.direct_to_device), through downtime", () => {
-  const fast = { federation: { retry_initial_ms: 200, retry_max_ms: 1_000 } };
   let one: FederatedServer;
   let two: TestServer & { federationPort: number };
   let alice: ApiClient;
@@ -30,8 +29,8 @@ describe("federation: to-device messages between servers (m.direct_to_device), t
   let bobDevice: string;
 
   before(async () => {
-    one = await startFederatedServer({ config: fast });
-    two = await startFederatedServer({ config: fast });
+    one = await startFederatedServer({ config: FAST_RETRIES });
+    two = await startFederatedServer({ config: FAST_RETRIES });
     [alice] = await registeredClients(one.url, "alice");
     [bob] = await registeredClients(two.url, "bob");
     bobId = `@bob:${two.serverName}`;

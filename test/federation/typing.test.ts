@@ -1,11 +1,10 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { ApiClient } from "../harness/client.js";
-import { startTwoServers, type FederatedServer } from "../harness/federation.js";
+import { FAST_RETRIES, startTwoServers, type FederatedServer } from "../harness/federation.js";
 import { signedRequest, syncPosition } from "../harness/federated-rooms.js";
 
 const V3 = "/_matrix/client/v3";
-const fast = { federation: { retry_initial_ms: 200, retry_max_ms: 1_000 } };
 type Sync = { next_batch: string; rooms?: { join?: Record<string, { ephemeral: { events: { type: string; content: { user_ids?: string[] } }[] } }> } };
 
 /** Syncs until the room's typing set is `expected`; returns the token after it. */
@@ -32,7 +31,7 @@ describe("federation: typing notifications between servers (m.typing)", () => {
   let roomId: string;
 
   before(async () => {
-    ({ one, two, alice, bob, aliceId, bobId } = await startTwoServers(fast));
+    ({ one, two, alice, bob, aliceId, bobId } = await startTwoServers(FAST_RETRIES));
     roomId = (await alice.post(`${V3}/createRoom`, { preset: "public_chat" })).body["room_id"] as string;
     assert.equal((await bob.post(`${V3}/join/${encodeURIComponent(roomId)}?server_name=${encodeURIComponent(one.serverName)}`, {})).status, 200);
   });

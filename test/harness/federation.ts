@@ -24,6 +24,9 @@ async function freePort(): Promise<number> {
 }
 
 
+/** Outbox retries short enough for tests that stop a server and expect catch-up within seconds. */
+export const FAST_RETRIES = { federation: { retry_initial_ms: 200, retry_max_ms: 1_000 } };
+
 export interface FederatedServer extends TestServer {
   readonly federationPort: number;
   /** The loopback address of the federation listener, also the host of the server name (127.0.0.1 when absent). */
