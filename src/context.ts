@@ -1,15 +1,12 @@
 /**
- * AppContext: the one place where stores, services and clients are constructed and wired together.
+ * AppContext: the one place where stores, services and clients are constructed and wired together
+ * (the stores opened by storage/stores.ts; media, push, E2EE and federation by their wiring modules).
  * Tests may pass overrides (a clock, a cheaper password hash).
  */
 import type { Config } from "./config/schema.js";
 import type { Secrets } from "./config/secrets.js";
 import type { Logger } from "./logger.js";
 import type { Db } from "./storage/db.js";
-import { DeviceStore } from "./storage/device-store.js";
-import { TokenStore } from "./storage/token-store.js";
-import { UiaStore } from "./storage/uia-store.js";
-import { UserStore } from "./storage/user-store.js";
 import { AccountService } from "./services/accounts/account-service.js";
 import { AuthService } from "./services/accounts/auth-service.js";
 import { DeviceService } from "./services/accounts/device-service.js";
@@ -22,11 +19,6 @@ import { systemClock, type Clock } from "./services/clock.js";
 import { RateLimiter } from "./services/rate-limiter.js";
 import type { Services } from "./services/services.js";
 import { Notifier } from "./notifier/notifier.js";
-import { EventStore } from "./storage/event-store.js";
-import { FilterStore } from "./storage/filter-store.js";
-import { RoomStore } from "./storage/room-store.js";
-import { StateStore } from "./storage/state-store.js";
-import { StreamIdGenerator } from "./storage/stream-ids.js";
 import { CreateRoomService } from "./services/rooms/create-room.js";
 import { CurrentStateCache } from "./services/rooms/current-state.js";
 import { EventBuilder } from "./services/rooms/event-builder.js";
@@ -45,9 +37,6 @@ import { SyncRooms } from "./services/sync/sync-rooms.js";
 import { SyncService } from "./services/sync/sync-service.js";
 import { PositionMemo } from "./services/sync/position-memo.js";
 import { SyncStore } from "./storage/sync-store.js";
-import { DirectoryStore } from "./storage/directory-store.js";
-import { ReportStore } from "./storage/report-store.js";
-import { RoomLookupStore } from "./storage/room-lookup-store.js";
 import { AliasService } from "./services/directory/alias-service.js";
 import { RoomDirectoryService } from "./services/directory/room-directory.js";
 import { RoomPreview } from "./services/directory/room-preview.js";
@@ -60,12 +49,9 @@ import { RoomLookups } from "./services/rooms/room-lookups.js";
 import { RoomUpgradeService } from "./services/rooms/room-upgrade.js";
 import { UpgradeCarryOver } from "./services/rooms/upgrade-carry-over.js";
 import { ReportService } from "./services/reports/report-service.js";
-import { RelationStore } from "./storage/relation-store.js";
 import { RelationAggregator } from "./services/relations/relation-aggregator.js";
 import { RelationsService } from "./services/relations/relations-service.js";
 import { threadsHook } from "./services/relations/threads-hook.js";
-import { AccountDataStore } from "./storage/account-data-store.js";
-import { UserDirectoryStore } from "./storage/user-directory-store.js";
 import { AccountDataService } from "./services/user-data/account-data-service.js";
 import { AccountDataSync } from "./services/user-data/account-data-sync.js";
 import { IgnoredUsers } from "./services/user-data/ignored-users.js";
@@ -75,8 +61,6 @@ import { userDirectoryHook } from "./services/user-directory/user-directory-hook
 import { UserDirectoryService } from "./services/user-directory/user-directory-service.js";
 import { subsystemLogger } from "./logger.js";
 import { autoJoinHook } from "./services/accounts/auto-join.js";
-import { PresenceStore } from "./storage/presence-store.js";
-import { ReceiptStore } from "./storage/receipt-store.js";
 import { ReceiptService } from "./services/ephemeral/receipt-service.js";
 import { receiptSyncContributor } from "./services/ephemeral/receipt-sync.js";
 import { TypingService } from "./services/ephemeral/typing-service.js";
@@ -84,11 +68,11 @@ import { typingSyncContributor } from "./services/ephemeral/typing-sync.js";
 import { presenceActivityHook } from "./services/presence/activity-hook.js";
 import { PresenceService } from "./services/presence/presence-service.js";
 import { presenceSyncContributor } from "./services/presence/presence-sync.js";
-import { SearchStore } from "./storage/search-store.js";
-import { ServerNoticeStore } from "./storage/server-notice-store.js";
-import { EventStreamStore } from "./storage/event-stream-store.js";
 import { searchIndexHook } from "./services/search/search-index-hook.js";
 import { SearchIndexer } from "./services/search/search-indexer.js";
+import { openStores, openStreams, type Stores, type Streams } from "./storage/stores.js";
+import { wirePush } from "./services/push/push-wiring.js";
+import { wireE2ee } from "./services/e2ee/e2ee-wiring.js";
 import { SearchContextBuilder } from "./services/search/search-context.js";
 import { SearchService } from "./services/search/search-service.js";
 import { OpenIdService } from "./services/openid/openid-service.js";
@@ -99,27 +83,6 @@ import { ServerNoticesService } from "./services/notices/server-notices-service.
 import { EventStreamService } from "./services/legacy/event-stream-service.js";
 import { InitialSyncService } from "./services/legacy/initial-sync-service.js";
 import { InitialSyncExtras } from "./services/legacy/initial-sync-extras.js";
-import { PushActionStore } from "./storage/push-action-store.js";
-import { PushRuleStore } from "./storage/push-rule-store.js";
-import { NotificationsService } from "./services/push/notifications-service.js";
-import { pushEvaluationHook } from "./services/push/push-evaluation-hook.js";
-import { PushRuleService } from "./services/push/push-rule-service.js";
-import { PushRulesCache } from "./services/push/push-rules-cache.js";
-import { pushRulesSyncContributor } from "./services/push/push-rules-sync.js";
-import { unreadSyncContributor } from "./services/push/unread-sync.js";
-import { KeyBackupStore } from "./storage/key-backup-store.js";
-import { KeyBackupService } from "./services/e2ee/key-backup-service.js";
-import { CrossSigningStore } from "./storage/cross-signing-store.js";
-import { DeviceListStore } from "./storage/device-list-store.js";
-import { E2eKeyStore } from "./storage/e2e-key-store.js";
-import { ToDeviceStore } from "./storage/to-device-store.js";
-import { CrossSigningService } from "./services/e2ee/cross-signing-service.js";
-import { deviceKeyCleanup } from "./services/e2ee/device-key-cleanup.js";
-import { DeviceKeysService } from "./services/e2ee/device-keys-service.js";
-import { DeviceLists } from "./services/e2ee/device-lists.js";
-import { E2eeSync } from "./services/e2ee/e2ee-sync.js";
-import { KeyQueryService } from "./services/e2ee/key-query.js";
-import { ToDeviceService } from "./services/e2ee/to-device-service.js";
 import { wireFederationRooms } from "./services/federation/room-join-wiring.js";
 import { wireFederationCore } from "./services/federation/federation-core-wiring.js";
 import { wireFederationEdus } from "./services/federation/edu-wiring.js";
@@ -127,63 +90,12 @@ import { FederatedRoomStore } from "./storage/federated-room-store.js";
 import { TESSERA_VERSION } from "./version.js";
 import { RemoteKeys } from "./services/e2ee/remote-keys.js";
 import { DeviceListAnnouncer } from "./services/e2ee/device-list-announcer.js";
-import { DehydratedDeviceService } from "./services/e2ee/dehydrated-devices.js";
-import { DehydratedDeviceStore } from "./storage/dehydrated-device-store.js";
-import { MediaStore } from "./storage/media-store.js";
-import { IpRangeFilter } from "./services/ip-range-filter.js";
 import { wireMedia } from "./services/media/media-wiring.js";
-import { PusherStore } from "./storage/pusher-store.js";
-import { BadgeCounter } from "./services/push/pusher-badge.js";
-import { EventFactsReader } from "./services/push/pusher-event-facts.js";
-import { PushGatewayClient } from "./services/push/pusher-gateway.js";
-import { PusherSender } from "./services/push/pusher-sender.js";
-import { PusherService } from "./services/push/pusher-service.js";
 
 export interface ContextOverrides {
   clock?: Clock;
   /** log2 of scrypt's N; tests use a small one. */
   passwordHashCost?: number;
-}
-
-export interface Stores {
-  search: SearchStore;
-  serverNotices: ServerNoticeStore;
-  eventStream: EventStreamStore;
-  users: UserStore;
-  devices: DeviceStore;
-  tokens: TokenStore;
-  uia: UiaStore;
-  events: EventStore;
-  states: StateStore;
-  rooms: RoomStore;
-  filters: FilterStore;
-  directory: DirectoryStore;
-  reports: ReportStore;
-  roomLookups: RoomLookupStore;
-  relations: RelationStore;
-  accountData: AccountDataStore;
-  userDirectory: UserDirectoryStore;
-  receipts: ReceiptStore;
-  presence: PresenceStore;
-  pushRules: PushRuleStore;
-  pushActions: PushActionStore;
-  pushers: PusherStore;
-  e2eKeys: E2eKeyStore;
-  crossSigning: CrossSigningStore;
-  deviceLists: DeviceListStore;
-  toDevice: ToDeviceStore;
-  dehydratedDevices: DehydratedDeviceStore;
-  media: MediaStore;
-}
-
-/** The positions of the streams kept in the database. */
-export interface Streams {
-  events: StreamIdGenerator;
-  receipts: StreamIdGenerator;
-  presence: StreamIdGenerator;
-  account_data: StreamIdGenerator;
-  device_lists: StreamIdGenerator;
-  to_device: StreamIdGenerator;
 }
 
 export interface AppContext {
@@ -201,52 +113,8 @@ export interface AppContext {
 
 export async function createContext(config: Config, secrets: Secrets, db: Db, log: Logger, overrides: ContextOverrides = {}): Promise<AppContext> {
   const clock = overrides.clock ?? systemClock;
-  const stores: Stores = {
-    search: new SearchStore(db),
-    serverNotices: new ServerNoticeStore(db),
-    eventStream: new EventStreamStore(db),
-    users: new UserStore(db),
-    devices: new DeviceStore(db),
-    tokens: new TokenStore(db),
-    uia: new UiaStore(db),
-    events: new EventStore(db),
-    states: new StateStore(db),
-    rooms: new RoomStore(db),
-    filters: new FilterStore(db),
-    directory: new DirectoryStore(db),
-    reports: new ReportStore(db),
-    roomLookups: new RoomLookupStore(db),
-    relations: new RelationStore(db),
-    accountData: new AccountDataStore(db),
-    userDirectory: new UserDirectoryStore(db),
-    receipts: new ReceiptStore(db),
-    presence: new PresenceStore(db),
-    pushRules: new PushRuleStore(db),
-    pushActions: new PushActionStore(db),
-    pushers: new PusherStore(db),
-    e2eKeys: new E2eKeyStore(db),
-    crossSigning: new CrossSigningStore(db),
-    deviceLists: new DeviceListStore(db),
-    toDevice: new ToDeviceStore(db),
-    dehydratedDevices: new DehydratedDeviceStore(db),
-    media: new MediaStore(db),
-  };
-  const streams: Streams = {
-    // Memberships in rooms we are not in (remote invites, knocks) take positions on the events stream too.
-    events: await StreamIdGenerator.fromTables(db.kysely, [
-      ["events", "stream_ordering"],
-      ["out_of_band_memberships", "stream_ordering"],
-    ]),
-    receipts: await StreamIdGenerator.fromTable(db.kysely, "receipts", "stream_id"),
-    presence: await StreamIdGenerator.fromTable(db.kysely, "presence", "stream_id"),
-    // Push rule changes take account data positions too (they reach clients as m.push_rules).
-    account_data: await StreamIdGenerator.fromTables(db.kysely, [
-      ["account_data", "stream_id"],
-      ["push_rules_stream", "stream_id"],
-    ]),
-    device_lists: await StreamIdGenerator.fromTable(db.kysely, "device_list_changes", "stream_id"),
-    to_device: new StreamIdGenerator(await stores.toDevice.highestPosition()),
-  };
+  const stores = openStores(db);
+  const streams = await openStreams(db, stores);
   const notifier = new Notifier({
     events: streams.events.current,
     receipts: streams.receipts.current,
@@ -394,57 +262,29 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
   initialSync.setExtras(new InitialSyncExtras(stores.accountData, stores.presence, presence, clock));
   serverNotices.setAccountData(accountData);
 
-  // Push rules: the rules API and m.push_rules in /sync; evaluation of every new event (after the
-  // redaction hook, which decides whether a redaction applies); unread counts and /notifications.
-  const pushRulesCache = new PushRulesCache(stores.pushRules, notifier);
-  const pushRules = new PushRuleService(db, stores.pushRules, streams.account_data, notifier, pushRulesCache);
-  accountData.addManagedReader("m.push_rules", async (userId) => ({ global: await pushRules.ruleset(userId) }));
-  persister.addHook(pushEvaluationHook(stores.pushActions, stores.events, pushRulesCache, ignoredUsers.ignoringSender, config.server_name));
-  sync.addContributor(pushRulesSyncContributor(pushRules, stores.pushRules));
-  sync.addContributor(unreadSyncContributor(stores.pushActions));
-  const notifications = new NotificationsService(stores.pushActions, stores.events, stores.rooms, formatter);
-
-  // Pushers: the API, their removal with their device, token or account, and delivery to push gateways
-  // in the background, from the push actions above (never on the send path).
-  const pushers = new PusherService(db, stores.pushers, stores.users, clock, () => notifier.position("events"));
-  devices.onDevicesDeleted(pushers.devicesDeletedHook());
-  accounts.onTokensRevoked(pushers.tokensRevokedHook());
-  accounts.onDeactivated(pushers.deactivationHook());
-  const pushConfig = config.push;
-  const pushGateway = new PushGatewayClient(new IpRangeFilter(pushConfig.ip_range_blocklist, pushConfig.ip_range_allowlist), { timeoutMs: pushConfig.request_timeout_ms });
-  const pusherSender = new PusherSender(
+  // Push rules, their evaluation at persist time, unread counts, /notifications and pushers.
+  const push = await wirePush({
+    config,
     db,
-    stores.pushers,
+    stores,
+    accountDataStream: streams.account_data,
     notifier,
-    pushGateway,
-    new BadgeCounter(stores.pushActions, stores.rooms, pushConfig.group_unread_count_by_room),
-    new EventFactsReader(stores.events, stores.rooms, heads, reader),
     clock,
-    subsystemLogger(log, "push"),
-    { includeContent: pushConfig.include_content, initialBackoffMs: pushConfig.retry_initial_ms, maxBackoffMs: pushConfig.retry_max_ms, giveUpAfterMs: pushConfig.give_up_after_ms },
-  );
-  pushers.onChange((userIds) => pusherSender.reload(userIds));
-  if (pushConfig.enabled) await pusherSender.start();
+    log,
+    accountData,
+    persister,
+    sync,
+    ignoringSender: ignoredUsers.ignoringSender,
+    formatter,
+    devices,
+    accounts,
+    heads,
+    reader,
+  });
+  const { pushRules, notifications, pushers } = push;
 
-  // End-to-end encryption: device keys, device lists, to-device messages and cross-signing; what
-  // /sync reports of them; and the keys and messages that go with deleted devices.
-  const deviceLists = new DeviceLists(db, stores.deviceLists, stores.rooms, streams.device_lists, notifier);
-  const deviceKeys = new DeviceKeysService(db, stores.e2eKeys, deviceLists, config.server_name);
-  const keyQuery = new KeyQueryService(stores.e2eKeys, stores.crossSigning, (userId) => stores.deviceLists.latestChangeOf(userId), config.server_name);
-  const crossSigning = new CrossSigningService(db, stores.crossSigning, stores.e2eKeys, stores.devices, deviceLists);
-  const toDevice = new ToDeviceService(db, stores.toDevice, stores.devices, streams.to_device, notifier, clock, config.server_name);
-  sync.addContributor(new E2eeSync(toDevice, deviceLists, deviceKeys));
-  devices.onDevicesDeleted(deviceKeyCleanup(stores.e2eKeys, stores.crossSigning, stores.toDevice, deviceLists));
-  // Others show a device's display name from /keys/query: a rename is a device-list change (as Synapse).
-  devices.onDeviceRenamed((tx, userId, deviceId) => deviceLists.recordChange(tx, userId, { deviceId }));
-  const dehydratedDevices = new DehydratedDeviceService(db, stores.dehydratedDevices, stores.devices, devices, deviceKeys, toDevice, clock);
-  devices.onDevicesDeleted(dehydratedDevices.cleanupHook());
-  // A deactivated account's cross-signing identity goes with it (its devices went through the hook above).
-  accounts.onDeactivated((tx, userId) => stores.crossSigning.deleteUser(tx.db, userId));
-
-  // Server-side key backups.
-  const keyBackup = new KeyBackupService(db, new KeyBackupStore());
-  accounts.onDeactivated(keyBackup.deactivationHook());
+  // End-to-end encryption: device keys and lists, to-device messages, cross-signing, key backups.
+  const { deviceLists, deviceKeys, keyQuery, crossSigning, toDevice, dehydratedDevices, keyBackup } = wireE2ee({ config, db, stores, streams, notifier, clock, sync, devices, accounts });
 
   // Federation: keys, discovery, the signing client, request verification, the outbox and its sender.
   const federation = wireFederationCore({ config, signingKey: secrets.signingKey, db, clock, log, version: TESSERA_VERSION });
@@ -606,8 +446,7 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
     close: async () => {
       federationSender.close();
       federationRooms.partialState.close();
-      await pusherSender.close();
-      pushGateway.close();
+      await push.close();
       await toDevice.flush();
       await searchIndexer?.close();
       typing.close();
