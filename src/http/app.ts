@@ -36,6 +36,10 @@ function pathMatcher(routes: readonly Route<unknown>[]): (path: string) => boole
   return (path) => patterns.some((pattern) => pattern.test(path));
 }
 
+function noSchemaCompiler(): never {
+  throw new Error("Fastify route schemas are not used here: routes validate their input with zod");
+}
+
 export function buildApp(options: AppOptions): FastifyInstance {
   const { deps } = options;
   const app = Fastify({
@@ -46,6 +50,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
     forceCloseConnections: true,
     ...(options.https ? { https: options.https } : {}),
     routerOptions: { maxParamLength: 2048, ignoreTrailingSlash: true, caseSensitive: true },
+    // Routes validate with zod and serialize themselves, never with Fastify schemas; without these
+    // factories Fastify loads Ajv (three copies) and fast-json-stringify at start, ~270 modules and
+    // several MiB of heap that would never run.
+    schemaController: { compilersFactory: { buildValidator: noSchemaCompiler, buildSerializer: noSchemaCompiler } },
     // Errors the router raises before any route or hook runs (malformed percent-encoding, a path
     // parameter over maxParamLength) would otherwise be answered in Fastify's own format.
     frameworkErrors: (error: unknown, request: FastifyRequest, reply: FastifyReply) => {

@@ -12,10 +12,17 @@ import type { Db } from "../../storage/db.js";
 import type { UrlPreviewStore } from "../../storage/url-preview-store.js";
 import type { Clock } from "../clock.js";
 import type { PreviewFetcher } from "./url-preview-fetch.js";
-import { decodeHtml, parseHtmlPreview } from "./url-preview-html.js";
+import type * as HtmlParsing from "./url-preview-html.js";
 import { storePreviewImage, type PreviewImageSink } from "./url-preview-image.js";
-import { parseOembed } from "./url-preview-oembed.js";
+import type * as OembedParsing from "./url-preview-oembed.js";
 import { lruCache } from "../../lru.js";
+
+// The HTML parser and its entity tables are loaded at the first preview, not at start: most servers
+// never build one, and every module loaded stays in memory for the life of the process.
+let htmlParsing: Promise<typeof HtmlParsing> | undefined;
+let oembedParsing: Promise<typeof OembedParsing> | undefined;
+const loadHtmlParsing = (): Promise<typeof HtmlParsing> => (htmlParsing ??= import("./url-preview-html.js"));
+const loadOembedParsing = (): Promise<typeof OembedParsing> => (oembedParsing ??= import("./url-preview-oembed.js"));
 
 export interface UrlPreviewOptions {
   readonly enabled: boolean;
@@ -96,6 +103,7 @@ export class UrlPreviewService {
       return { og: image?.og ?? {}, imageMediaId: image?.mediaId ?? null };
     }
     if (!HTML_TYPES.has(page.mediaType)) return { og: {}, imageMediaId: null };
+    const { decodeHtml, parseHtmlPreview } = await loadHtmlParsing();
     const html = parseHtmlPreview(decodeHtml(page.body, page.charset), page.url);
     const oembed = html.oembedUrl ? await this.oembed(html.oembedUrl) : {};
     // The page's own tags win: many sites give full Open Graph data but only stubs over oEmbed (as Synapse).
@@ -116,7 +124,8 @@ export class UrlPreviewService {
   /** The oEmbed document's Open Graph data; a failure only loses it, not the preview. */
   private async oembed(oembedUrl: string): Promise<Record<string, string>> {
     try {
-      return parseOembed((await this.fetcher.fetch(oembedUrl, "application/json")).body);
+      const body = (await this.fetcher.fetch(oembedUrl, "application/json")).body;
+      return (await loadOembedParsing()).parseOembed(body);
     } catch (error) {
       this.log.debug({ err: error, url: oembedUrl }, "oEmbed fetch failed");
       return {};
