@@ -4,7 +4,7 @@
  * JavaScript (`npm run build`, done by `npm run bench` first), as `npm start` does.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -19,6 +19,8 @@ export interface BenchServer {
   rssMiB(): number;
   /** CPU time (user + system) the server process used so far, in ms: robust to a busy machine where wall time is not. */
   cpuMs(): number;
+  /** How many sockets the server process holds open now (connections accepted, plus its listeners). */
+  openSockets(): number;
   stop(): Promise<void>;
 }
 
@@ -62,12 +64,13 @@ registration: { enabled: true, tokens_required: false, shared_secret: "bench-sha
 rate_limits: { enabled: false }
 ${extraYaml}`,
   );
-  // The flags `npm start` runs the server with (package.json), then any the bench run adds.
-  // The flags `npm start` uses (README "Memory").
+  // The flags and environment `npm start` runs the server with (package.json, README "Memory"), then
+  // any flags the bench run adds.
   const nodeArgs = ["--enable-source-maps", "--max-semi-space-size=2", "--heap-growing-percent=50", ...(process.env["BENCH_SERVER_NODE_ARGS"] ?? "").split(" ").filter(Boolean)];
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, "dist/main.js", "start", "--config", join(dir, "tessera.yaml")], {
     // BENCH_LOG_LEVEL (e.g. info) shows the servers' logs, for finding out why a run failed.
     stdio: ["ignore", process.env["BENCH_LOG_LEVEL"] ? "inherit" : "pipe", "inherit"],
+    env: { ...process.env, MALLOC_ARENA_MAX: "2" },
   });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
@@ -86,6 +89,17 @@ ${extraYaml}`,
       const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
       const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
       return kb / 1024;
+    },
+    openSockets: () => {
+      let sockets = 0;
+      for (const fd of readdirSync(`/proc/${child.pid}/fd`)) {
+        try {
+          if (readlinkSync(`/proc/${child.pid}/fd/${fd}`).startsWith("socket:")) sockets++;
+        } catch {
+          // closed while counting
+        }
+      }
+      return sockets;
     },
     cpuMs: () => {
       // Fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second on Linux); the command name

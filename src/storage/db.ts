@@ -99,7 +99,7 @@ export class Db {
     let checkpointer: SqliteCheckpointer | undefined;
     if (path !== ":memory:") {
       database.pragma(`wal_autocheckpoint = ${BACKSTOP_AUTOCHECKPOINT_PAGES}`);
-      checkpointer = new SqliteCheckpointer(path, synchronous, options.onBackgroundError ?? ((message) => process.emitWarning(`SQLite checkpoint: ${message}`)));
+      checkpointer = new SqliteCheckpointer(database, path, synchronous, options.onBackgroundError ?? ((message) => process.emitWarning(`SQLite checkpoint: ${message}`)));
     }
     // Kysely prepares every statement afresh; preparing costs more than running most of our queries,
     // so statements are kept by their SQL text (queries are parameterised, so the texts repeat).

@@ -1,8 +1,8 @@
 /**
- * The WAL checkpointer's worker thread finds its database driver wherever the server was started
- * from: its source is evaluated inline, and bare module names would resolve from the working
- * directory (a server started outside the project would log "Cannot find module" on every start and
- * never checkpoint).
+ * The WAL checkpointer: a quiet database is checkpointed on its own connection, a busy one by a worker
+ * thread that stops again once writing stops; and the worker finds its database driver wherever the
+ * server was started from (its source is evaluated inline, and bare module names would resolve from
+ * the working directory: a server started outside the project would never checkpoint).
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -12,11 +12,89 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import Database from "better-sqlite3";
+import { SqliteCheckpointer } from "../../src/storage/sqlite-checkpointer.js";
 
 const require = createRequire(import.meta.url);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+interface WalState {
+  busy: number;
+  log: number;
+  checkpointed: number;
+}
+
+function walDatabase(): { db: Database.Database; path: string; insert: (n: number) => void; wal: () => WalState } {
+  const path = join(mkdtempSync(join(tmpdir(), "tessera-checkpoint-")), "db.sqlite");
+  const db = new Database(path);
+  db.pragma("journal_mode = WAL");
+  db.pragma("wal_autocheckpoint = 0");
+  db.exec("CREATE TABLE t (x TEXT)");
+  const statement = db.prepare("INSERT INTO t VALUES (?)");
+  return {
+    db,
+    path,
+    insert: (n) => {
+      for (let i = 0; i < n; i++) statement.run(`row ${i} ${"x".repeat(200)}`);
+    },
+    // A checkpoint from a second connection reports what is in the WAL and how much of it is copied.
+    wal: () => {
+      const probe = new Database(path);
+      try {
+        return (probe.pragma("wal_checkpoint(PASSIVE)") as WalState[])[0] as WalState;
+      } finally {
+        probe.close();
+      }
+    },
+  };
+}
 
 describe("SQLite WAL checkpointer", () => {
-  it("checkpoints from a process whose working directory has no node_modules", () => {
+  it("checkpoints a quiet database on its own connection, without starting a worker", async () => {
+    const { db, path, insert } = walDatabase();
+    const errors: string[] = [];
+    const checkpointer = new SqliteCheckpointer(db, path, "NORMAL", (m) => errors.push(m), { intervalMs: 20, busyChanges: 1000, workerIdleMs: 200 });
+    try {
+      await sleep(60);
+      insert(50);
+      const before = (db.pragma("wal_checkpoint(NOOP)") as WalState[])[0] as WalState;
+      assert.ok(before.log > before.checkpointed, "the inserts wait in the WAL");
+      await sleep(120);
+      const after = (db.pragma("wal_checkpoint(NOOP)") as WalState[])[0] as WalState;
+      assert.equal(after.checkpointed, after.log, "copied back at the first quiet moment");
+      assert.equal(checkpointer.workersStarted, 0);
+      assert.deepEqual(errors, []);
+    } finally {
+      await checkpointer.close();
+      db.close();
+    }
+  });
+
+  it("hands a busy database to a worker thread and stops it once writing stops", async () => {
+    const { db, path, insert } = walDatabase();
+    const errors: string[] = [];
+    const checkpointer = new SqliteCheckpointer(db, path, "NORMAL", (m) => errors.push(m), { intervalMs: 20, busyChanges: 100, workerIdleMs: 200 });
+    try {
+      await sleep(60);
+      for (let i = 0; i < 10; i++) {
+        insert(40);
+        await sleep(25);
+      }
+      assert.equal(checkpointer.workersStarted, 1);
+      assert.ok(checkpointer.workerRunning, "the worker runs while writes go on");
+      for (let i = 0; i < 100 && checkpointer.workerRunning; i++) await sleep(20);
+      assert.ok(!checkpointer.workerRunning, "stopped after a quiet spell");
+      await sleep(100);
+      const wal = (db.pragma("wal_checkpoint(NOOP)") as WalState[])[0] as WalState;
+      assert.equal(wal.checkpointed, wal.log, "everything written is in the database file");
+      assert.deepEqual(errors, []);
+    } finally {
+      await checkpointer.close();
+      db.close();
+    }
+  });
+
+  it("starts its worker from a process whose working directory has no node_modules", () => {
     const dir = mkdtempSync(join(tmpdir(), "tessera-checkpoint-"));
     const checkpointer = pathToFileURL(resolve("src/storage/sqlite-checkpointer.ts")).href;
     const driver = pathToFileURL(require.resolve("better-sqlite3")).href;
@@ -30,18 +108,21 @@ describe("SQLite WAL checkpointer", () => {
       db.exec("CREATE TABLE t (x TEXT)");
       for (let i = 0; i < 2000; i++) db.prepare("INSERT INTO t VALUES (?)").run("row " + i);
       const errors = [];
-      const checkpointer = new SqliteCheckpointer(path, "NORMAL", (m) => errors.push(m), 20);
+      // 2 000 rows written before it started: a backlog for the worker at once.
+      const checkpointer = new SqliteCheckpointer(db, path, "NORMAL", (m) => errors.push(m), { intervalMs: 20, busyChanges: 100, workerIdleMs: 60_000 });
       await new Promise((r) => setTimeout(r, 400));
+      const started = checkpointer.workersStarted;
       await checkpointer.close();
-      const wal = db.pragma("wal_checkpoint(PASSIVE)")[0];
-      console.log(JSON.stringify({ errors, wal }));
+      const wal = new Database(path).pragma("wal_checkpoint(PASSIVE)")[0];
+      console.log(JSON.stringify({ errors, wal, started }));
     `;
     const tsx = pathToFileURL(require.resolve("tsx")).href;
     writeFileSync(join(dir, "run.mjs"), script);
     const run = spawnSync(process.execPath, ["--import", tsx, "run.mjs"], { cwd: dir, encoding: "utf8" });
     assert.equal(run.status, 0, run.stderr);
-    const result = JSON.parse(run.stdout.trim().split("\n").pop() as string) as { errors: string[]; wal: { busy: number; log: number; checkpointed: number } };
+    const result = JSON.parse(run.stdout.trim().split("\n").pop() as string) as { errors: string[]; wal: WalState; started: number };
     assert.deepEqual(result.errors, []);
+    assert.equal(result.started, 1);
     // The worker checkpointed the whole log already: nothing was left for this last checkpoint to copy.
     assert.equal(result.wal.checkpointed, result.wal.log);
   });
