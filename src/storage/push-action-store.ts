@@ -26,18 +26,20 @@ export const READ_RECEIPT_TYPES = ["m.read", "m.read.private"] as const;
  * it), as ReadPositions and unreadByThread do across several reads.
  */
 const unreadInRoom = new Statement<{ thread_id: string; n: number; h: number | null }>(
+  // The room's ID comes from a scalar subquery (a join let SQLite scan every room), and the unthreaded
+  // position is the outer side of the join so that it bounds the index range: the count reads only
+  // the unread entries, not every entry of the user's history in the room.
   `WITH positions AS (
-     SELECT receipts.thread_id AS thread_id, receipts.event_stream_ordering AS pos
-     FROM receipts INNER JOIN rooms ON rooms.room_id = receipts.room_id
-     WHERE receipts.user_id = ? AND receipts.receipt_type IN (${placeholderList(READ_RECEIPT_TYPES.length)}) AND rooms.room_nid = ?
+     SELECT thread_id, event_stream_ordering AS pos FROM receipts
+     WHERE user_id = ? AND receipt_type IN (${placeholderList(READ_RECEIPT_TYPES.length)}) AND room_id = (SELECT room_id FROM rooms WHERE room_nid = ?)
      UNION ALL
      SELECT thread_id, stream_ordering AS pos FROM push_sent_positions WHERE user_id = ? AND room_nid = ?
    ),
    per_thread AS (SELECT thread_id, MAX(pos) AS pos FROM positions GROUP BY thread_id),
-   unthreaded AS (SELECT COALESCE(MAX(pos), 0) AS pos FROM positions WHERE thread_id = '')
+   unthreaded AS (SELECT COALESCE(MAX(pos), 0) AS pos FROM per_thread WHERE thread_id = '')
    SELECT a.thread_id, COUNT(*) AS n, SUM(a.highlight) AS h
-   FROM event_push_actions a
-   CROSS JOIN unthreaded u
+   FROM unthreaded u
+   CROSS JOIN event_push_actions a
    LEFT JOIN per_thread t ON t.thread_id = a.thread_id
    WHERE a.user_id = ? AND a.room_nid = ? AND a.notify = 1 AND a.stream_ordering <= ?
      AND a.stream_ordering > u.pos AND a.stream_ordering > COALESCE(t.pos, 0)
