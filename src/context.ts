@@ -284,7 +284,7 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
   const { pushRules, notifications, pushers } = push;
 
   // End-to-end encryption: device keys and lists, to-device messages, cross-signing, key backups.
-  const { deviceLists, deviceKeys, keyQuery, crossSigning, toDevice, dehydratedDevices, keyBackup } = wireE2ee({ config, db, stores, streams, notifier, clock, sync, devices, accounts });
+  const { deviceLists, deviceKeys, keyQuery, crossSigning, toDevice, dehydratedDevices, keyBackup } = wireE2ee({ config, db, stores, streams, notifier, clock, sync, syncMemo, devices, accounts });
 
   // Federation: keys, discovery, the signing client, request verification, the outbox and its sender.
   const federation = wireFederationCore({ config, signingKey: secrets.signingKey, db, clock, log, version: TESSERA_VERSION });

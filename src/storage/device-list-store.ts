@@ -69,6 +69,18 @@ export class DeviceListStore {
     return rows.map((r) => ({ roomNid: Number(r.room_nid), userId: r.user_id, membership: r.membership }));
   }
 
+  /** Current memberships in any room whose event is in (after, upTo] of the events stream. */
+  async membershipChangesInRange(after: number, upTo: number): Promise<MembershipChange[]> {
+    if (after >= upTo) return [];
+    const rows = await this.db.kysely
+      .selectFrom("room_memberships")
+      .select(["room_nid", "user_id", "membership"])
+      .where("stream_ordering", ">", after)
+      .where("stream_ordering", "<=", upTo)
+      .execute();
+    return rows.map((r) => ({ roomNid: Number(r.room_nid), userId: r.user_id, membership: r.membership }));
+  }
+
   /** Users joined to the given rooms. */
   async joinedMembers(roomNids: readonly number[]): Promise<string[]> {
     if (roomNids.length === 0) return [];

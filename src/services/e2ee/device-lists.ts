@@ -10,10 +10,11 @@
 import type { Notifier, StreamPositions } from "../../notifier/notifier.js";
 import type { Db, Tx } from "../../storage/db.js";
 import type { JsonObject } from "../../protocol/json.js";
-import type { DeviceListStore } from "../../storage/device-list-store.js";
+import type { DeviceListStore, MembershipChange } from "../../storage/device-list-store.js";
 import type { MembershipRecord } from "../../storage/room-store.js";
 import type { StreamIdGenerator } from "../../storage/stream-ids.js";
 import { clampToNow, decodeSyncToken } from "../sync/tokens.js";
+import { SHARED_CHANGE_SCAN_MAX, type PositionMemo } from "../sync/position-memo.js";
 
 /** What changed, as other servers are told: a device (its keys, or its deletion) or the cross-signing keys. */
 export interface ChangeDetail {
@@ -44,6 +45,8 @@ export class DeviceLists {
     private readonly rooms: { membershipsOf(userId: string): Promise<MembershipRecord[]> },
     private readonly stream: StreamIdGenerator,
     private readonly notifier: Notifier,
+    /** Shares reads among the syncs at one position (absent: every sync reads for itself). */
+    private readonly memo?: PositionMemo,
   ) {}
 
   /** Wired by context.ts once federation exists: our users' changes are announced to servers sharing a room. */
@@ -85,6 +88,24 @@ export class DeviceLists {
     return this.changes(viewer, await this.rooms.membershipsOf(viewer), from, to);
   }
 
+  /**
+   * Memberships changed in (after, upTo] in the viewer's rooms. The members one event wakes all ask
+   * about the same short range: it is read once for all of them (position-memo.ts), then filtered.
+   */
+  private async membershipChanges(memberships: readonly MembershipRecord[], after: number, upTo: number): Promise<MembershipChange[]> {
+    if (this.memo && upTo - after <= SHARED_CHANGE_SCAN_MAX) {
+      const all = await this.memo.get(`membership-changes:${after}:${upTo}`, () => this.store.membershipChangesInRange(after, upTo));
+      if (all.length === 0) return all;
+      const mine = new Set(memberships.map((m) => m.roomNid));
+      return all.filter((change) => mine.has(change.roomNid));
+    }
+    return this.store.membershipChangesBetween(
+      memberships.map((m) => m.roomNid),
+      after,
+      upTo,
+    );
+  }
+
   /** Whose device lists `viewer` must re-fetch or may forget between `since` and `now`. */
   async changes(viewer: string, memberships: readonly MembershipRecord[], since: StreamPositions, now: StreamPositions): Promise<DeviceListChanges> {
     const changed = new Set<string>();
@@ -100,8 +121,7 @@ export class DeviceLists {
 
     // Membership changes in the viewer's rooms: someone joined (now shares a room) or left (may share none).
     if (since.events < now.events) {
-      const roomNids = memberships.map((m) => m.roomNid);
-      for (const change of await this.store.membershipChangesBetween(roomNids, since.events, now.events)) {
+      for (const change of await this.membershipChanges(memberships, since.events, now.events)) {
         if (change.userId === viewer) continue;
         if (change.membership === "join") maybeChanged.add(change.userId);
         else if (DEPARTED.has(change.membership)) maybeLeft.add(change.userId);

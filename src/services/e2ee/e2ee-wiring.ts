@@ -19,6 +19,7 @@ import type { AccountService } from "../accounts/account-service.js";
 import type { DeviceService } from "../accounts/device-service.js";
 import type { Clock } from "../clock.js";
 import type { SyncService } from "../sync/sync-service.js";
+import type { PositionMemo } from "../sync/position-memo.js";
 import { CrossSigningService } from "./cross-signing-service.js";
 import { DehydratedDeviceService } from "./dehydrated-devices.js";
 import { deviceKeyCleanup } from "./device-key-cleanup.js";
@@ -45,6 +46,8 @@ export interface E2eeDeps {
   notifier: Notifier;
   clock: Clock;
   sync: SyncService;
+  /** Reads shared among the syncs at one events position. */
+  syncMemo: PositionMemo;
   devices: DeviceService;
   accounts: AccountService;
 }
@@ -61,7 +64,7 @@ export interface E2ee {
 
 export function wireE2ee(deps: E2eeDeps): E2ee {
   const { config, db, stores, streams, notifier, clock, devices, accounts } = deps;
-  const deviceLists = new DeviceLists(db, stores.deviceLists, stores.rooms, streams.device_lists, notifier);
+  const deviceLists = new DeviceLists(db, stores.deviceLists, stores.rooms, streams.device_lists, notifier, deps.syncMemo);
   const deviceKeys = new DeviceKeysService(db, stores.e2eKeys, deviceLists, config.server_name);
   const keyQuery = new KeyQueryService(stores.e2eKeys, stores.crossSigning, (userId) => stores.deviceLists.latestChangeOf(userId), config.server_name);
   const crossSigning = new CrossSigningService(db, stores.crossSigning, stores.e2eKeys, stores.devices, deviceLists);

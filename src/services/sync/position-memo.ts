@@ -6,6 +6,13 @@
  */
 import type { Notifier } from "../../notifier/notifier.js";
 
+/**
+ * A range of the events stream at most this long is read whole, once, for every sync that asks about
+ * it (then filtered to each user's rooms); a longer one (a client back after a long time) is read for
+ * the user's rooms alone.
+ */
+export const SHARED_CHANGE_SCAN_MAX = 5_000;
+
 /** Past this many entries the memo starts over (many tokens far apart at one position). */
 const MAX_ENTRIES = 20_000;
 

@@ -10,7 +10,7 @@ import type { SyncStore } from "../../storage/sync-store.js";
 import type { Requester } from "../accounts/requester.js";
 import type { SyncFilter } from "./filter.js";
 import { roomMatchesFilter } from "./filter.js";
-import type { PositionMemo } from "./position-memo.js";
+import { SHARED_CHANGE_SCAN_MAX, type PositionMemo } from "./position-memo.js";
 import { ConcurrencyLimiter } from "../concurrency-limiter.js";
 import { SyncMemberships } from "./sync-memberships.js";
 import type { SyncRooms } from "./sync-rooms.js";
@@ -24,12 +24,6 @@ export interface SyncRequest {
   filter: SyncFilter;
   setPresence?: string | undefined;
 }
-
-/**
- * Past this many events since the token, which rooms changed is asked of the user's rooms only (a
- * scan of everything written in the range would cost more); below it, of the range, shared by all.
- */
-const SHARED_CHANGE_SCAN_MAX = 5_000;
 
 /** Rooms of one response computed concurrently. */
 const ROOMS_AT_ONCE = 50;

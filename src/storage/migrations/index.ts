@@ -23,12 +23,13 @@ import { federationOutboxMigration } from "./025-federation-outbox.js";
 import { outOfBandMembershipsMigration } from "./027-out-of-band-memberships.js";
 import { partialStateRoomsMigration } from "./030-partial-state-rooms.js";
 import { searchIndexProgressMigration } from "./031-search-index-progress.js";
+import { membershipStreamIndexMigration } from "./032-membership-stream-index.js";
 import { keyBackupMigration } from "./020-key-backup.js";
 import { mediaMigration } from "./021-media.js";
 import { pushersMigration } from "./022-pushers.js";
 import { thumbnailsMigration } from "./023-thumbnails.js";
 
-export const MIGRATIONS: readonly Migration[] = [accountsMigration, eventsMigration, userDataMigration, threepidsMigration, threadsMigration, pushMigration, userDirectorySearchMigration, userReportsMigration, searchMigration, pushActionsIndexMigration, leanEventWritesMigration, leanIdWritesMigration, e2eKeysMigration, keyBackupMigration, mediaMigration, pushersMigration, thumbnailsMigration, federationKeysMigration, federationOutboxMigration, outOfBandMembershipsMigration, partialStateRoomsMigration, searchIndexProgressMigration];
+export const MIGRATIONS: readonly Migration[] = [accountsMigration, eventsMigration, userDataMigration, threepidsMigration, threadsMigration, pushMigration, userDirectorySearchMigration, userReportsMigration, searchMigration, pushActionsIndexMigration, leanEventWritesMigration, leanIdWritesMigration, e2eKeysMigration, keyBackupMigration, mediaMigration, pushersMigration, thumbnailsMigration, federationKeysMigration, federationOutboxMigration, outOfBandMembershipsMigration, partialStateRoomsMigration, searchIndexProgressMigration, membershipStreamIndexMigration];
 
 export async function migrate(db: Db): Promise<string[]> {
   const raw = db.kysely as unknown as Kysely<unknown>;
