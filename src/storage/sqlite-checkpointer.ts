@@ -7,7 +7,8 @@
  *
  * Two ways to checkpoint, chosen by how much is being written:
  * - A quiet server (nothing written in the last interval, and little since the last checkpoint) copies
- *   its few pages on the main connection: a short pause at a moment nobody is writing.
+ *   its few pages on the main connection: a short pause at a moment nobody is writing. Where that
+ *   pause proves long (a slow disk's fsync), later checkpoints all go to the worker.
  * - A busy one starts a worker thread with its own connection that checkpoints in PASSIVE mode every
  *   interval, which never blocks the writer. A worker is a second JavaScript engine (~10–16 MiB of
  *   memory), so it is stopped again once nothing was written for a while: a small server, or one
@@ -35,9 +36,14 @@ export interface CheckpointPolicy {
   busyChanges: number;
   /** The worker stops after this long without a change. */
   workerIdleMs: number;
+  /**
+   * A checkpoint on the main connection that took longer than this (a slow disk's fsync: an SD card)
+   * sends every later one to the worker: such pauses would be felt by whoever is waiting for an answer.
+   */
+  slowMainMs: number;
 }
 
-export const DEFAULT_CHECKPOINT_POLICY: CheckpointPolicy = { intervalMs: 500, busyChanges: 300, workerIdleMs: 10_000 };
+export const DEFAULT_CHECKPOINT_POLICY: CheckpointPolicy = { intervalMs: 500, busyChanges: 300, workerIdleMs: 10_000, slowMainMs: 50 };
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
@@ -68,6 +74,7 @@ export class SqliteCheckpointer {
   private lastChanges: number;
   private lastChangeAt = Date.now();
   private changesAtCheckpoint: number;
+  private mainTooSlow = false;
   /** How many times a worker was started (tests look). */
   workersStarted = 0;
 
@@ -109,14 +116,16 @@ export class SqliteCheckpointer {
     if (this.stopping) return; // the worker's connection is closing; the next tick checkpoints here
     const pending = changes - this.changesAtCheckpoint;
     if (pending === 0) return;
-    if (pending >= this.policy.busyChanges) return this.startWorker();
+    if (pending >= this.policy.busyChanges || this.mainTooSlow) return this.startWorker();
     if (!quiet) return; // being written to: wait for a pause
+    const started = performance.now();
     try {
       this.db.pragma("wal_checkpoint(PASSIVE)");
       this.changesAtCheckpoint = changes;
     } catch (error) {
       this.onError(String(error));
     }
+    if (performance.now() - started > this.policy.slowMainMs) this.mainTooSlow = true;
   }
 
   private startWorker(): void {

@@ -53,7 +53,7 @@ describe("SQLite WAL checkpointer", () => {
   it("checkpoints a quiet database on its own connection, without starting a worker", async () => {
     const { db, path, insert } = walDatabase();
     const errors: string[] = [];
-    const checkpointer = new SqliteCheckpointer(db, path, "NORMAL", (m) => errors.push(m), { intervalMs: 20, busyChanges: 1000, workerIdleMs: 200 });
+    const checkpointer = new SqliteCheckpointer(db, path, "NORMAL", (m) => errors.push(m), { intervalMs: 20, busyChanges: 1000, workerIdleMs: 200, slowMainMs: 10_000 });
     try {
       await sleep(60);
       insert(50);
@@ -73,7 +73,7 @@ describe("SQLite WAL checkpointer", () => {
   it("hands a busy database to a worker thread and stops it once writing stops", async () => {
     const { db, path, insert } = walDatabase();
     const errors: string[] = [];
-    const checkpointer = new SqliteCheckpointer(db, path, "NORMAL", (m) => errors.push(m), { intervalMs: 20, busyChanges: 100, workerIdleMs: 200 });
+    const checkpointer = new SqliteCheckpointer(db, path, "NORMAL", (m) => errors.push(m), { intervalMs: 20, busyChanges: 100, workerIdleMs: 200, slowMainMs: 10_000 });
     try {
       await sleep(60);
       for (let i = 0; i < 10; i++) {
@@ -87,6 +87,27 @@ describe("SQLite WAL checkpointer", () => {
       await sleep(100);
       const wal = (db.pragma("wal_checkpoint(NOOP)") as WalState[])[0] as WalState;
       assert.equal(wal.checkpointed, wal.log, "everything written is in the database file");
+      assert.deepEqual(errors, []);
+    } finally {
+      await checkpointer.close();
+      db.close();
+    }
+  });
+
+  it("leaves checkpoints to the worker once one on the main connection was slow", async () => {
+    const { db, path, insert } = walDatabase();
+    const errors: string[] = [];
+    // Any main-connection checkpoint counts as slow here (a disk whose fsync takes longer than this).
+    const checkpointer = new SqliteCheckpointer(db, path, "NORMAL", (m) => errors.push(m), { intervalMs: 20, busyChanges: 1000, workerIdleMs: 60_000, slowMainMs: -1 });
+    try {
+      await sleep(60);
+      assert.equal(checkpointer.workersStarted, 0, "the first checkpoint ran on the main connection");
+      insert(5);
+      for (let i = 0; i < 50 && checkpointer.workersStarted === 0; i++) await sleep(20);
+      assert.equal(checkpointer.workersStarted, 1, "a few rows later, the worker took over");
+      await sleep(100);
+      const wal = (db.pragma("wal_checkpoint(NOOP)") as WalState[])[0] as WalState;
+      assert.equal(wal.checkpointed, wal.log);
       assert.deepEqual(errors, []);
     } finally {
       await checkpointer.close();
@@ -109,7 +130,7 @@ describe("SQLite WAL checkpointer", () => {
       for (let i = 0; i < 2000; i++) db.prepare("INSERT INTO t VALUES (?)").run("row " + i);
       const errors = [];
       // 2 000 rows written before it started: a backlog for the worker at once.
-      const checkpointer = new SqliteCheckpointer(db, path, "NORMAL", (m) => errors.push(m), { intervalMs: 20, busyChanges: 100, workerIdleMs: 60_000 });
+      const checkpointer = new SqliteCheckpointer(db, path, "NORMAL", (m) => errors.push(m), { intervalMs: 20, busyChanges: 100, workerIdleMs: 60_000, slowMainMs: 10_000 });
       await new Promise((r) => setTimeout(r, 400));
       const started = checkpointer.workersStarted;
       await checkpointer.close();
