@@ -70,7 +70,7 @@ export class SqliteCheckpointer {
   private readonly timer: NodeJS.Timeout;
   private readonly totalChanges: BetterSqlite3.Statement<[], number>;
   private worker: { thread: Worker; exited: Promise<void> } | undefined;
-  private stopping: Promise<void> | undefined;
+  private stopping: { thread: Worker; exited: Promise<void> } | undefined;
   private lastChanges: number;
   private lastChangeAt = Date.now();
   private changesAtCheckpoint: number;
@@ -149,8 +149,9 @@ export class SqliteCheckpointer {
     if (!worker) return;
     this.worker = undefined;
     worker.thread.postMessage("close");
-    this.stopping = worker.exited.then(() => {
-      this.stopping = undefined;
+    this.stopping = worker;
+    void worker.exited.then(() => {
+      if (this.stopping === worker) this.stopping = undefined;
       // What the worker left (it stopped after a quiet spell, so little or nothing) is copied here at
       // the next quiet tick; counted from now so that it does not look like a busy backlog.
       this.changesAtCheckpoint = Math.max(this.changesAtCheckpoint, this.lastChanges - 1);
@@ -161,12 +162,12 @@ export class SqliteCheckpointer {
     clearInterval(this.timer);
     const worker = this.worker;
     this.worker = undefined;
-    if (worker) {
+    if (worker) worker.thread.postMessage("close");
+    for (const closing of [worker, this.stopping]) {
+      if (!closing) continue;
       // Waiting for the thread to finish must keep the process alive until it has.
-      worker.thread.ref();
-      worker.thread.postMessage("close");
-      await worker.exited;
+      closing.thread.ref();
+      await closing.exited;
     }
-    await this.stopping;
   }
 }

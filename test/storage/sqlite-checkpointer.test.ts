@@ -24,6 +24,16 @@ interface WalState {
   checkpointed: number;
 }
 
+/** The WAL's state once everything in it is copied back, or as it is after two seconds of waiting. */
+async function copiedBack(db: Database.Database): Promise<WalState> {
+  let wal = (db.pragma("wal_checkpoint(NOOP)") as WalState[])[0] as WalState;
+  for (let i = 0; i < 100 && wal.checkpointed !== wal.log; i++) {
+    await sleep(20);
+    wal = (db.pragma("wal_checkpoint(NOOP)") as WalState[])[0] as WalState;
+  }
+  return wal;
+}
+
 function walDatabase(): { db: Database.Database; path: string; insert: (n: number) => void; wal: () => WalState } {
   const path = join(mkdtempSync(join(tmpdir(), "tessera-checkpoint-")), "db.sqlite");
   const db = new Database(path);
@@ -84,8 +94,7 @@ describe("SQLite WAL checkpointer", () => {
       assert.ok(checkpointer.workerRunning, "the worker runs while writes go on");
       for (let i = 0; i < 100 && checkpointer.workerRunning; i++) await sleep(20);
       assert.ok(!checkpointer.workerRunning, "stopped after a quiet spell");
-      await sleep(100);
-      const wal = (db.pragma("wal_checkpoint(NOOP)") as WalState[])[0] as WalState;
+      const wal = await copiedBack(db);
       assert.equal(wal.checkpointed, wal.log, "everything written is in the database file");
       assert.deepEqual(errors, []);
     } finally {
@@ -105,9 +114,8 @@ describe("SQLite WAL checkpointer", () => {
       insert(5);
       for (let i = 0; i < 50 && checkpointer.workersStarted === 0; i++) await sleep(20);
       assert.equal(checkpointer.workersStarted, 1, "a few rows later, the worker took over");
-      await sleep(100);
-      const wal = (db.pragma("wal_checkpoint(NOOP)") as WalState[])[0] as WalState;
-      assert.equal(wal.checkpointed, wal.log);
+      const wal = await copiedBack(db);
+      assert.equal(wal.checkpointed, wal.log, "the worker copied the rows back");
       assert.deepEqual(errors, []);
     } finally {
       await checkpointer.close();
