@@ -23,7 +23,7 @@ export const READ_RECEIPT_TYPES = ["m.read", "m.read.private"] as const;
  * One room's notifications per thread after what the user read, in one statement (every woken long-poll
  * asks this; on PostgreSQL each statement is a round trip): each thread is counted from the furthest
  * of the unthreaded read position and its own (a threaded receipt, or the user's own latest event in
- * it), as ReadPositions and unreadByThread do across several reads.
+ * it), as ReadPositions and unreadByThreadInRooms do across two reads for many rooms.
  */
 const unreadInRoom = new Statement<{ thread_id: string; n: number; h: number | null }>(
   // The room's ID comes from a scalar subquery (a join let SQLite scan every room), and the unthreaded
@@ -55,6 +55,15 @@ const countsByThreadInManyRooms = new StatementsByCount<{ room_nid: number; thre
      WHERE a.user_id = ? AND a.stream_ordering <= ? AND a.notify = 1
      GROUP BY a.room_nid, a.thread_id`,
 );
+const THREADS_PER_COUNT = 200;
+const countsInManyThreads = new StatementsByCount<{ room_nid: number; thread_id: string; n: number; h: number | null }>(
+  (n) =>
+    `SELECT p.column1 AS room_nid, p.column2 AS thread_id, COUNT(*) AS n, SUM(a.highlight) AS h
+     FROM (VALUES ${new Array(n).fill("(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT))").join(", ")}) AS p
+     JOIN event_push_actions a ON a.room_nid = p.column1 AND a.thread_id = p.column2 AND a.stream_ordering > p.column3
+     WHERE a.user_id = ? AND a.stream_ordering <= ? AND a.notify = 1
+     GROUP BY p.column1, p.column2`,
+);
 const upsertSentPosition = new Statement(
   `INSERT INTO push_sent_positions (room_nid, user_id, thread_id, stream_ordering) VALUES (?, ?, ?, ?)
    ON CONFLICT (room_nid, user_id, thread_id) DO UPDATE SET stream_ordering = excluded.stream_ordering`,
@@ -62,6 +71,11 @@ const upsertSentPosition = new Statement(
 );
 
 
+
+/** How countsInThreads names a room's thread. */
+export function threadCountKey(roomNid: number, threadId: string): string {
+  return `${roomNid} ${threadId}`;
+}
 
 export interface NewPushAction {
   eventNid: number;
@@ -202,25 +216,28 @@ export class PushActionStore {
     return out;
   }
 
-  /** Notifications in one thread of a room with stream positions in (after, upTo]. */
+  /**
+   * Notifications in many threads (of many rooms) at once, each counted in (after, upTo]; every thread
+   * asked for is in the answer, zero included. Keys are `threadCountKey(roomNid, threadId)`.
+   */
+  async countsInThreads(userId: string, threads: readonly { roomNid: number; threadId: string; after: number }[], upTo: number): Promise<Map<string, ThreadCount>> {
+    const out = new Map<string, ThreadCount>();
+    for (const t of threads) out.set(threadCountKey(t.roomNid, t.threadId), { threadId: t.threadId, notifications: 0, highlights: 0 });
+    for (let i = 0; i < threads.length; i += THREADS_PER_COUNT) {
+      const chunk = threads.slice(i, i + THREADS_PER_COUNT);
+      const params: unknown[] = chunk.flatMap((t) => [t.roomNid, t.threadId, t.after]);
+      params.push(userId, upTo);
+      for (const row of await countsInManyThreads.of(chunk.length).all(this.db.dialect, this.db.kysely, params)) {
+        out.set(threadCountKey(Number(row.room_nid), row.thread_id), { threadId: row.thread_id, notifications: Number(row.n), highlights: Number(row.h ?? 0) });
+      }
+    }
+    return out;
+  }
+
   /** One room's notifications per thread after the user's read positions, up to `upTo` (see unreadInRoom). */
   async unreadCountsInRoom(userId: string, roomNid: number, upTo: number): Promise<ThreadCount[]> {
     const rows = await unreadInRoom.all(this.db.dialect, this.db.kysely, [userId, ...READ_RECEIPT_TYPES, roomNid, userId, roomNid, userId, roomNid, upTo]);
     return rows.map((r) => ({ threadId: r.thread_id, notifications: Number(r.n), highlights: Number(r.h ?? 0) }));
-  }
-
-  async countInThread(userId: string, roomNid: number, threadId: string, after: number, upTo: number): Promise<ThreadCount> {
-    const row = await this.db.kysely
-      .selectFrom("event_push_actions")
-      .select([(eb) => eb.fn.countAll<number>().as("n"), (eb) => eb.fn.sum<number>("highlight").as("h")])
-      .where("user_id", "=", userId)
-      .where("room_nid", "=", roomNid)
-      .where("thread_id", "=", threadId)
-      .where("stream_ordering", ">", after)
-      .where("stream_ordering", "<=", upTo)
-      .where("notify", "=", 1)
-      .executeTakeFirst();
-    return { threadId, notifications: Number(row?.n ?? 0), highlights: Number(row?.h ?? 0) };
   }
 
   /** The user's notifications before a stream position, newest first. */

@@ -10,7 +10,7 @@ import type { PendingPush } from "../../storage/pusher-store.js";
 import type { RoomStore } from "../../storage/room-store.js";
 import type { Clock } from "../clock.js";
 import { ReadPositions } from "./read-positions.js";
-import { unreadByThread } from "./unread-counts.js";
+import { unreadByThreadInRooms } from "./unread-counts.js";
 
 /** A user's unread state at stream position `upTo`. */
 export interface UnreadSnapshot {
@@ -39,9 +39,9 @@ export class BadgeCounter {
       upTo,
     );
     const rooms = new Map<number, number>();
-    for (const [roomNid, rows] of counted) {
+    for (const [roomNid, threads] of await unreadByThreadInRooms(this.actions, userId, counted.keys(), positions, upTo, counted)) {
       let notifications = 0;
-      for (const count of (await unreadByThread(this.actions, userId, roomNid, positions, upTo, rows)).values()) notifications += count.notifications;
+      for (const count of threads.values()) notifications += count.notifications;
       if (notifications > 0) rooms.set(roomNid, notifications);
     }
     return { positions, joined, rooms, invites: memberships.filter((m) => m.membership === "invite").length, upTo };

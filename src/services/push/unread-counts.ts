@@ -2,7 +2,7 @@
  * Unread notification counts (client-server API "Receiving notifications"): the notifications a user
  * has in a room after their read position, per thread, each thread counted from its own position.
  */
-import type { PushActionStore, ThreadCount } from "../../storage/push-action-store.js";
+import { threadCountKey, type PushActionStore, type ThreadCount } from "../../storage/push-action-store.js";
 import type { ReadPositions } from "./read-positions.js";
 
 export interface UnreadCount {
@@ -11,23 +11,34 @@ export interface UnreadCount {
 }
 
 /**
- * Counts per thread (`main` for the main timeline) of one room, up to stream position `upTo`, from
- * `counted` (every thread counted from the room-wide position, by a query for many rooms): threads
- * read further are recounted.
+ * Counts per thread (`main` for the main timeline) of many rooms, up to stream position `upTo`, from
+ * `counted` (every thread counted from its room's unthreaded position, by a query for many rooms):
+ * threads read further are counted again from their own position, all of them in one read.
  */
-export async function unreadByThread(
+export async function unreadByThreadInRooms(
   store: PushActionStore,
   userId: string,
-  roomNid: number,
+  roomNids: Iterable<number>,
   positions: ReadPositions,
   upTo: number,
-  counted: readonly ThreadCount[],
-): Promise<Map<string, UnreadCount>> {
-  const byThread = new Map<string, ThreadCount>(counted.map((r) => [r.threadId, r]));
-  for (const [threadId, position] of positions.threadsAhead(roomNid)) {
-    if (byThread.has(threadId)) byThread.set(threadId, await store.countInThread(userId, roomNid, threadId, position, upTo));
+  counted: ReadonlyMap<number, readonly ThreadCount[]>,
+): Promise<Map<number, Map<string, UnreadCount>>> {
+  const rooms = [...roomNids];
+  const again: { roomNid: number; threadId: string; after: number }[] = [];
+  for (const roomNid of rooms) {
+    const list = counted.get(roomNid);
+    if (!list) continue;
+    for (const [threadId, position] of positions.threadsAhead(roomNid)) {
+      if (list.some((c) => c.threadId === threadId)) again.push({ roomNid, threadId, after: position });
+    }
   }
-  return nonZeroCounts(byThread.values());
+  const recounted = again.length > 0 ? await store.countsInThreads(userId, again, upTo) : new Map<string, ThreadCount>();
+  const out = new Map<number, Map<string, UnreadCount>>();
+  for (const roomNid of rooms) {
+    const list = (counted.get(roomNid) ?? []).map((c) => recounted.get(threadCountKey(roomNid, c.threadId)) ?? c);
+    out.set(roomNid, nonZeroCounts(list));
+  }
+  return out;
 }
 
 /** The threads that have notifications, by thread. */

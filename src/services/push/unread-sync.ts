@@ -4,18 +4,18 @@
  * and each thread's in `unread_thread_notifications` (sync.yaml). A room whose counts may have changed
  * because the user's own read receipt moved is sent even without new events.
  */
-import type { PushActionStore, ThreadCount } from "../../storage/push-action-store.js";
+import type { PushActionStore } from "../../storage/push-action-store.js";
 import type { JoinedRoomSync, SyncContext, SyncContributor } from "../sync/sync-types.js";
 import { MAIN_THREAD } from "./push-evaluation-hook.js";
 import { ReadPositions } from "./read-positions.js";
-import { nonZeroCounts, unreadByThread, type UnreadCount } from "./unread-counts.js";
+import { nonZeroCounts, unreadByThreadInRooms, type UnreadCount } from "./unread-counts.js";
 
 interface PerSync {
   /**
-   * For a sync that sends every room: every room's positions and the counts of every joined room, read
-   * in a few queries. Otherwise (usually a few rooms) each room is counted on its own.
+   * For a sync that sends every room: the counts of every joined room, by thread, read in a few
+   * queries. Otherwise (usually a few rooms) each room is counted on its own.
    */
-  every: { positions: ReadPositions; counts: Map<number, ThreadCount[]> } | undefined;
+  every: Map<number, Map<string, UnreadCount>> | undefined;
   roomNids: Map<string, number>;
 }
 
@@ -35,7 +35,9 @@ export function unreadSyncContributor(store: PushActionStore): SyncContributor {
         if (!everyRoom) return { every: undefined, roomNids };
         const positions = await ReadPositions.load(store, userId);
         const joined = context.memberships.filter((m) => m.membership === "join").map((m) => ({ roomNid: m.roomNid, after: positions.unthreaded(m.roomNid) }));
-        return { every: { positions, counts: await store.countsByThreadInRooms(userId, joined, context.now.events) }, roomNids };
+        const counted = await store.countsByThreadInRooms(userId, joined, context.now.events);
+        const every = await unreadByThreadInRooms(store, userId, counted.keys(), positions, context.now.events, counted);
+        return { every, roomNids };
       })();
       loaded.set(context, pending);
     }
@@ -53,9 +55,7 @@ export function unreadSyncContributor(store: PushActionStore): SyncContributor {
       const roomNid = roomNids.get(roomId);
       if (roomNid === undefined) return;
       const userId = context.requester.userId;
-      const threads = every
-        ? await unreadByThread(store, userId, roomNid, every.positions, context.now.events, every.counts.get(roomNid) ?? [])
-        : nonZeroCounts(await store.unreadCountsInRoom(userId, roomNid, context.now.events));
+      const threads = every ? (every.get(roomNid) ?? new Map<string, UnreadCount>()) : nonZeroCounts(await store.unreadCountsInRoom(userId, roomNid, context.now.events));
       if (!context.filter.room?.timeline?.unread_thread_notifications) {
         const total: UnreadCount = { notifications: 0, highlights: 0 };
         for (const count of threads.values()) {
