@@ -8,12 +8,26 @@ import type { DeviceKeysService } from "./device-keys-service.js";
 import type { DeviceLists } from "./device-lists.js";
 import type { ToDeviceService } from "./to-device-service.js";
 
+type KeySummary = Awaited<ReturnType<DeviceKeysService["syncSummary"]>>;
+
 export class E2eeSync implements SyncContributor {
+  /** The device's key counts, read while the rooms are computed. */
+  private readonly summaries = new WeakMap<SyncContext, Promise<KeySummary>>();
+
   constructor(
     private readonly toDevice: ToDeviceService,
     private readonly deviceLists: DeviceLists,
     private readonly deviceKeys: DeviceKeysService,
   ) {}
+
+  begin(context: SyncContext): void {
+    const { userId, deviceId } = context.requester;
+    if (deviceId === undefined) return;
+    const summary = this.deviceKeys.syncSummary(userId, deviceId);
+    // Awaited in global(); a computation that fails before it must not leave a rejection unhandled.
+    summary.catch(() => undefined);
+    this.summaries.set(context, summary);
+  }
 
   async global(context: SyncContext, response: SyncResponse): Promise<void> {
     const { userId, deviceId } = context.requester;
@@ -29,7 +43,7 @@ export class E2eeSync implements SyncContributor {
     if (reached < context.now.to_device) context.heldBack.to_device = reached;
     for (const m of messages) response.to_device.events.push({ sender: m.sender, type: m.type, content: JSON.parse(m.content) as unknown });
 
-    const { counts, unusedFallback } = await this.deviceKeys.syncSummary(userId, deviceId);
+    const { counts, unusedFallback } = await (this.summaries.get(context) ?? this.deviceKeys.syncSummary(userId, deviceId));
     // Synapse always reports signed_curve25519, 0 included: clients that see no count at all may never upload keys.
     response.device_one_time_keys_count = { signed_curve25519: 0, ...counts };
     response.device_unused_fallback_key_types = unusedFallback;

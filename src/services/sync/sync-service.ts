@@ -124,6 +124,7 @@ export class SyncService {
     const roomFilter = request.filter.room;
     const joinedRoomIds = memberships.filter((m) => m.membership === "join").map((m) => m.roomId);
     const context: SyncContext = { requester, since, now, filter: request.filter, fullState: request.fullState, joinedRoomIds, memberships, heldBack: {} };
+    for (const c of this.contributors) c.begin?.(context);
     await this.syncRooms.beginResponse(context);
 
     const forced = new Set<string>();

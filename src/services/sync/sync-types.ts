@@ -68,6 +68,11 @@ export interface SyncContext {
  * entry; `roomsWithChanges` names rooms that have something new for this area even without events.
  */
 export interface SyncContributor {
+  /**
+   * Called as a computation starts, before the rooms: reads that depend on nothing the rooms find may
+   * start here and overlap them (on PostgreSQL each is a round trip), to be awaited in `global`.
+   */
+  begin?(context: SyncContext): void;
   global?(context: SyncContext, response: SyncResponse): Promise<void>;
   joinedRoom?(context: SyncContext, roomId: string, room: JoinedRoomSync): Promise<void>;
   roomsWithChanges?(context: SyncContext): Promise<Iterable<string>>;
