@@ -56,28 +56,19 @@ export class DeviceListStore {
     return out;
   }
 
-  /** Current memberships in the given rooms whose event is in (after, upTo] of the events stream. */
-  async membershipChangesBetween(roomNids: readonly number[], after: number, upTo: number): Promise<MembershipChange[]> {
-    if (roomNids.length === 0 || after >= upTo) return [];
-    const rows = await this.db.kysely
-      .selectFrom("room_memberships")
-      .select(["room_nid", "user_id", "membership"])
-      .where("room_nid", "in", roomNids)
-      .where("stream_ordering", ">", after)
-      .where("stream_ordering", "<=", upTo)
-      .execute();
-    return rows.map((r) => ({ roomNid: Number(r.room_nid), userId: r.user_id, membership: r.membership }));
-  }
-
-  /** Current memberships in any room whose event is in (after, upTo] of the events stream. */
-  async membershipChangesInRange(after: number, upTo: number): Promise<MembershipChange[]> {
-    if (after >= upTo) return [];
-    const rows = await this.db.kysely
+  /**
+   * Current memberships whose event is in (after, upTo] of the events stream: in the given rooms, or
+   * in any room when `roomNids` is "all".
+   */
+  async membershipChangesBetween(roomNids: readonly number[] | "all", after: number, upTo: number): Promise<MembershipChange[]> {
+    if ((roomNids !== "all" && roomNids.length === 0) || after >= upTo) return [];
+    let query = this.db.kysely
       .selectFrom("room_memberships")
       .select(["room_nid", "user_id", "membership"])
       .where("stream_ordering", ">", after)
-      .where("stream_ordering", "<=", upTo)
-      .execute();
+      .where("stream_ordering", "<=", upTo);
+    if (roomNids !== "all") query = query.where("room_nid", "in", roomNids);
+    const rows = await query.execute();
     return rows.map((r) => ({ roomNid: Number(r.room_nid), userId: r.user_id, membership: r.membership }));
   }
 

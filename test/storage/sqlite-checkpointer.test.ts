@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import Database from "better-sqlite3";
-import { SqliteCheckpointer } from "../../src/storage/sqlite-checkpointer.js";
+import { SqliteCheckpointer, type CheckpointPolicy } from "../../src/storage/sqlite-checkpointer.js";
 
 const require = createRequire(import.meta.url);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -24,67 +24,68 @@ interface WalState {
   checkpointed: number;
 }
 
+/** What the WAL holds and how much of it is copied back, without copying anything. */
+function walState(db: Database.Database): WalState {
+  return (db.pragma("wal_checkpoint(NOOP)") as WalState[])[0] as WalState;
+}
+
 /** The WAL's state once everything in it is copied back, or as it is after two seconds of waiting. */
 async function copiedBack(db: Database.Database): Promise<WalState> {
-  let wal = (db.pragma("wal_checkpoint(NOOP)") as WalState[])[0] as WalState;
+  let wal = walState(db);
   for (let i = 0; i < 100 && wal.checkpointed !== wal.log; i++) {
     await sleep(20);
-    wal = (db.pragma("wal_checkpoint(NOOP)") as WalState[])[0] as WalState;
+    wal = walState(db);
   }
   return wal;
 }
 
-function walDatabase(): { db: Database.Database; path: string; insert: (n: number) => void; wal: () => WalState } {
+interface Running {
+  db: Database.Database;
+  checkpointer: SqliteCheckpointer;
+  /** Writes `n` rows on the checkpointer's connection. */
+  insert: (n: number) => void;
+}
+
+/**
+ * Runs `body` with a checkpointer on a fresh WAL database (ticking every 20 ms; the policy's other
+ * values as given), then checks that it reported no error, and closes both.
+ */
+async function withCheckpointer(policy: Omit<CheckpointPolicy, "intervalMs">, body: (running: Running) => Promise<void>): Promise<void> {
   const path = join(mkdtempSync(join(tmpdir(), "tessera-checkpoint-")), "db.sqlite");
   const db = new Database(path);
   db.pragma("journal_mode = WAL");
   db.pragma("wal_autocheckpoint = 0");
   db.exec("CREATE TABLE t (x TEXT)");
   const statement = db.prepare("INSERT INTO t VALUES (?)");
-  return {
-    db,
-    path,
-    insert: (n) => {
-      for (let i = 0; i < n; i++) statement.run(`row ${i} ${"x".repeat(200)}`);
-    },
-    // A checkpoint from a second connection reports what is in the WAL and how much of it is copied.
-    wal: () => {
-      const probe = new Database(path);
-      try {
-        return (probe.pragma("wal_checkpoint(PASSIVE)") as WalState[])[0] as WalState;
-      } finally {
-        probe.close();
-      }
-    },
+  const insert = (n: number): void => {
+    for (let i = 0; i < n; i++) statement.run(`row ${i} ${"x".repeat(200)}`);
   };
+  const errors: string[] = [];
+  const checkpointer = new SqliteCheckpointer(db, path, "NORMAL", (m) => errors.push(m), { intervalMs: 20, ...policy });
+  try {
+    await body({ db, checkpointer, insert });
+    assert.deepEqual(errors, []);
+  } finally {
+    await checkpointer.close();
+    db.close();
+  }
 }
 
 describe("SQLite WAL checkpointer", () => {
   it("checkpoints a quiet database on its own connection, without starting a worker", async () => {
-    const { db, path, insert } = walDatabase();
-    const errors: string[] = [];
-    const checkpointer = new SqliteCheckpointer(db, path, "NORMAL", (m) => errors.push(m), { intervalMs: 20, busyChanges: 1000, workerIdleMs: 200, slowMainMs: 10_000 });
-    try {
+    await withCheckpointer({ busyChanges: 1000, workerIdleMs: 200, slowMainMs: 10_000 }, async ({ db, checkpointer, insert }) => {
       await sleep(60);
       insert(50);
-      const before = (db.pragma("wal_checkpoint(NOOP)") as WalState[])[0] as WalState;
+      const before = walState(db);
       assert.ok(before.log > before.checkpointed, "the inserts wait in the WAL");
-      await sleep(120);
-      const after = (db.pragma("wal_checkpoint(NOOP)") as WalState[])[0] as WalState;
+      const after = await copiedBack(db);
       assert.equal(after.checkpointed, after.log, "copied back at the first quiet moment");
       assert.equal(checkpointer.workersStarted, 0);
-      assert.deepEqual(errors, []);
-    } finally {
-      await checkpointer.close();
-      db.close();
-    }
+    });
   });
 
   it("hands a busy database to a worker thread and stops it once writing stops", async () => {
-    const { db, path, insert } = walDatabase();
-    const errors: string[] = [];
-    const checkpointer = new SqliteCheckpointer(db, path, "NORMAL", (m) => errors.push(m), { intervalMs: 20, busyChanges: 100, workerIdleMs: 200, slowMainMs: 10_000 });
-    try {
+    await withCheckpointer({ busyChanges: 100, workerIdleMs: 200, slowMainMs: 10_000 }, async ({ db, checkpointer, insert }) => {
       await sleep(60);
       for (let i = 0; i < 10; i++) {
         insert(40);
@@ -96,19 +97,12 @@ describe("SQLite WAL checkpointer", () => {
       assert.ok(!checkpointer.workerRunning, "stopped after a quiet spell");
       const wal = await copiedBack(db);
       assert.equal(wal.checkpointed, wal.log, "everything written is in the database file");
-      assert.deepEqual(errors, []);
-    } finally {
-      await checkpointer.close();
-      db.close();
-    }
+    });
   });
 
   it("leaves checkpoints to the worker once one on the main connection was slow", async () => {
-    const { db, path, insert } = walDatabase();
-    const errors: string[] = [];
     // Any main-connection checkpoint counts as slow here (a disk whose fsync takes longer than this).
-    const checkpointer = new SqliteCheckpointer(db, path, "NORMAL", (m) => errors.push(m), { intervalMs: 20, busyChanges: 1000, workerIdleMs: 60_000, slowMainMs: -1 });
-    try {
+    await withCheckpointer({ busyChanges: 1000, workerIdleMs: 60_000, slowMainMs: -1 }, async ({ db, checkpointer, insert }) => {
       await sleep(60);
       assert.equal(checkpointer.workersStarted, 0, "the first checkpoint ran on the main connection");
       insert(5);
@@ -116,11 +110,7 @@ describe("SQLite WAL checkpointer", () => {
       assert.equal(checkpointer.workersStarted, 1, "a few rows later, the worker took over");
       const wal = await copiedBack(db);
       assert.equal(wal.checkpointed, wal.log, "the worker copied the rows back");
-      assert.deepEqual(errors, []);
-    } finally {
-      await checkpointer.close();
-      db.close();
-    }
+    });
   });
 
   it("starts its worker from a process whose working directory has no node_modules", () => {

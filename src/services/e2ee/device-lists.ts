@@ -45,8 +45,8 @@ export class DeviceLists {
     private readonly rooms: { membershipsOf(userId: string): Promise<MembershipRecord[]> },
     private readonly stream: StreamIdGenerator,
     private readonly notifier: Notifier,
-    /** Shares reads among the syncs at one position (absent: every sync reads for itself). */
-    private readonly memo?: PositionMemo,
+    /** Shares reads among the syncs at one events position. */
+    private readonly memo: PositionMemo,
   ) {}
 
   /** Wired by context.ts once federation exists: our users' changes are announced to servers sharing a room. */
@@ -93,17 +93,11 @@ export class DeviceLists {
    * about the same short range: it is read once for all of them (position-memo.ts), then filtered.
    */
   private async membershipChanges(memberships: readonly MembershipRecord[], after: number, upTo: number): Promise<MembershipChange[]> {
-    if (this.memo && upTo - after <= SHARED_CHANGE_SCAN_MAX) {
-      const all = await this.memo.get(`membership-changes:${after}:${upTo}`, () => this.store.membershipChangesInRange(after, upTo));
-      if (all.length === 0) return all;
-      const mine = new Set(memberships.map((m) => m.roomNid));
-      return all.filter((change) => mine.has(change.roomNid));
-    }
-    return this.store.membershipChangesBetween(
-      memberships.map((m) => m.roomNid),
-      after,
-      upTo,
-    );
+    if (upTo - after > SHARED_CHANGE_SCAN_MAX) return this.store.membershipChangesBetween(memberships.map((m) => m.roomNid), after, upTo);
+    const all = await this.memo.get(`membership-changes:${after}:${upTo}`, () => this.store.membershipChangesBetween("all", after, upTo));
+    if (all.length === 0) return all;
+    const mine = new Set(memberships.map((m) => m.roomNid));
+    return all.filter((change) => mine.has(change.roomNid));
   }
 
   /** Whose device lists `viewer` must re-fetch or may forget between `since` and `now`. */

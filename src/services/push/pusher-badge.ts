@@ -39,7 +39,7 @@ export class BadgeCounter {
       upTo,
     );
     const rooms = new Map<number, number>();
-    for (const [roomNid, threads] of await unreadByThreadInRooms(this.actions, userId, counted.keys(), positions, upTo, counted)) {
+    for (const [roomNid, threads] of await unreadByThreadInRooms(this.actions, userId, positions, upTo, counted)) {
       let notifications = 0;
       for (const count of threads.values()) notifications += count.notifications;
       if (notifications > 0) rooms.set(roomNid, notifications);

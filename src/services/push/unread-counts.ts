@@ -11,33 +11,26 @@ export interface UnreadCount {
 }
 
 /**
- * Counts per thread (`main` for the main timeline) of many rooms, up to stream position `upTo`, from
- * `counted` (every thread counted from its room's unthreaded position, by a query for many rooms):
+ * Counts per thread (`main` for the main timeline) of the rooms in `counted`, up to stream position
+ * `upTo` (every thread counted from its room's unthreaded position, by a query for many rooms):
  * threads read further are counted again from their own position, all of them in one read.
  */
 export async function unreadByThreadInRooms(
   store: PushActionStore,
   userId: string,
-  roomNids: Iterable<number>,
   positions: ReadPositions,
   upTo: number,
   counted: ReadonlyMap<number, readonly ThreadCount[]>,
 ): Promise<Map<number, Map<string, UnreadCount>>> {
-  const rooms = [...roomNids];
   const again: { roomNid: number; threadId: string; after: number }[] = [];
-  for (const roomNid of rooms) {
-    const list = counted.get(roomNid);
-    if (!list) continue;
+  for (const [roomNid, list] of counted) {
     for (const [threadId, position] of positions.threadsAhead(roomNid)) {
       if (list.some((c) => c.threadId === threadId)) again.push({ roomNid, threadId, after: position });
     }
   }
   const recounted = again.length > 0 ? await store.countsInThreads(userId, again, upTo) : new Map<string, ThreadCount>();
   const out = new Map<number, Map<string, UnreadCount>>();
-  for (const roomNid of rooms) {
-    const list = (counted.get(roomNid) ?? []).map((c) => recounted.get(threadCountKey(roomNid, c.threadId)) ?? c);
-    out.set(roomNid, nonZeroCounts(list));
-  }
+  for (const [roomNid, list] of counted) out.set(roomNid, nonZeroCounts(list.map((c) => recounted.get(threadCountKey(roomNid, c.threadId)) ?? c)));
   return out;
 }
 

@@ -36,7 +36,7 @@ export function unreadSyncContributor(store: PushActionStore): SyncContributor {
         const positions = await ReadPositions.load(store, userId);
         const joined = context.memberships.filter((m) => m.membership === "join").map((m) => ({ roomNid: m.roomNid, after: positions.unthreaded(m.roomNid) }));
         const counted = await store.countsByThreadInRooms(userId, joined, context.now.events);
-        const every = await unreadByThreadInRooms(store, userId, counted.keys(), positions, context.now.events, counted);
+        const every = await unreadByThreadInRooms(store, userId, positions, context.now.events, counted);
         return { every, roomNids };
       })();
       loaded.set(context, pending);
