@@ -24,14 +24,16 @@ import { outOfBandMembershipsMigration } from "./027-out-of-band-memberships.js"
 import { partialStateRoomsMigration } from "./030-partial-state-rooms.js";
 import { searchIndexProgressMigration } from "./031-search-index-progress.js";
 import { membershipStreamIndexMigration } from "./032-membership-stream-index.js";
+import { sqliteTableKeysMigration } from "./033-sqlite-table-keys.js";
 import { keyBackupMigration } from "./020-key-backup.js";
 import { mediaMigration } from "./021-media.js";
 import { pushersMigration } from "./022-pushers.js";
 import { thumbnailsMigration } from "./023-thumbnails.js";
 
-export const MIGRATIONS: readonly Migration[] = [accountsMigration, eventsMigration, userDataMigration, threepidsMigration, threadsMigration, pushMigration, userDirectorySearchMigration, userReportsMigration, searchMigration, pushActionsIndexMigration, leanEventWritesMigration, leanIdWritesMigration, e2eKeysMigration, keyBackupMigration, mediaMigration, pushersMigration, thumbnailsMigration, federationKeysMigration, federationOutboxMigration, outOfBandMembershipsMigration, partialStateRoomsMigration, searchIndexProgressMigration, membershipStreamIndexMigration];
+export const MIGRATIONS: readonly Migration[] = [accountsMigration, eventsMigration, userDataMigration, threepidsMigration, threadsMigration, pushMigration, userDirectorySearchMigration, userReportsMigration, searchMigration, pushActionsIndexMigration, leanEventWritesMigration, leanIdWritesMigration, e2eKeysMigration, keyBackupMigration, mediaMigration, pushersMigration, thumbnailsMigration, federationKeysMigration, federationOutboxMigration, outOfBandMembershipsMigration, partialStateRoomsMigration, searchIndexProgressMigration, membershipStreamIndexMigration, sqliteTableKeysMigration];
 
-export async function migrate(db: Db): Promise<string[]> {
+/** Applies the migrations not yet applied; `migrations` is the full list but for tests of one migration's data handling. */
+export async function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): Promise<string[]> {
   const raw = db.kysely as unknown as Kysely<unknown>;
   await raw.schema
     .createTable("tessera_migrations")
@@ -48,7 +50,7 @@ export async function migrate(db: Db): Promise<string[]> {
     throw new Error(`the database was written by a newer Tessera (unknown migrations: ${unknown.join(", ")})`);
   }
   const applied: string[] = [];
-  for (const migration of MIGRATIONS) {
+  for (const migration of migrations) {
     if (done.has(migration.name)) continue;
     await raw.transaction().execute(async (tx) => {
       await migration.up({ db: tx as unknown as Kysely<unknown>, dialect: db.dialect });
