@@ -5,6 +5,29 @@
  */
 import { sql } from "kysely";
 import type { Db, Executor } from "./db.js";
+import { StatementsByCount } from "./statement.js";
+
+/** What /sync reports of a device's keys. */
+export interface KeySyncSummary {
+  counts: Record<string, number>;
+  unusedFallback: string[];
+}
+
+const DEVICES_PER_SUMMARY = 100;
+const keySummaries = new StatementsByCount<{ user_id: string; device_id: string; kind: string; algorithm: string; n: number | string }>(
+  (n) =>
+    `WITH wanted (user_id, device_id) AS (VALUES ${new Array(n).fill("(CAST(? AS TEXT), CAST(? AS TEXT))").join(", ")})
+     SELECT k.user_id, k.device_id, 'otk' AS kind, k.algorithm, COUNT(*) AS n
+     FROM wanted w CROSS JOIN e2e_one_time_keys k
+     WHERE k.user_id = w.user_id AND k.device_id = w.device_id
+     GROUP BY k.user_id, k.device_id, k.algorithm
+     UNION ALL
+     SELECT f.user_id, f.device_id, 'fallback' AS kind, f.algorithm, 0 AS n
+     FROM wanted w CROSS JOIN e2e_fallback_keys f
+     WHERE f.user_id = w.user_id AND f.device_id = w.device_id AND f.used = 0`,
+);
+
+const deviceKey = (userId: string, deviceId: string): string => `${userId} ${deviceId}`;
 
 export interface UploadedKey {
   algorithm: string;
@@ -107,21 +130,29 @@ export class E2eKeyStore {
   }
 
   /**
-   * What /sync reports of a device's keys in one round trip: unclaimed one-time keys per algorithm and
-   * the algorithms of its unused fallback keys.
+   * What /sync reports of each device's keys, for many devices in one statement (the members one message
+   * wakes): unclaimed one-time keys per algorithm and the algorithms of its unused fallback keys. The
+   * answer has an entry for every device asked, in order.
    */
-  async syncSummary(userId: string, deviceId: string): Promise<{ counts: Record<string, number>; unusedFallback: string[] }> {
-    const result = await sql<{ kind: string; algorithm: string; n: number | string }>`
-      SELECT 'otk' AS kind, algorithm, COUNT(*) AS n FROM e2e_one_time_keys WHERE user_id = ${userId} AND device_id = ${deviceId} GROUP BY algorithm
-      UNION ALL
-      SELECT 'fallback' AS kind, algorithm, 0 AS n FROM e2e_fallback_keys WHERE user_id = ${userId} AND device_id = ${deviceId} AND used = 0`.execute(this.db.kysely);
-    const counts: Record<string, number> = {};
-    const unusedFallback: string[] = [];
-    for (const row of result.rows) {
-      if (row.kind === "otk") counts[row.algorithm] = Number(row.n);
-      else unusedFallback.push(row.algorithm);
+  async syncSummaries(devices: readonly { userId: string; deviceId: string }[]): Promise<KeySyncSummary[]> {
+    const found = new Map<string, KeySyncSummary>();
+    // A device asked twice (two syncs of it woken together) must be read once, not joined twice.
+    const distinct = [...new Map(devices.map((d) => [deviceKey(d.userId, d.deviceId), d])).values()];
+    for (const d of distinct) found.set(deviceKey(d.userId, d.deviceId), { counts: {}, unusedFallback: [] });
+    for (let i = 0; i < distinct.length; i += DEVICES_PER_SUMMARY) {
+      const chunk = distinct.slice(i, i + DEVICES_PER_SUMMARY);
+      const rows = await keySummaries.of(chunk.length).all(this.db.dialect, this.db.kysely, chunk.flatMap((d) => [d.userId, d.deviceId]));
+      for (const row of rows) {
+        const summary = found.get(deviceKey(row.user_id, row.device_id)) as KeySyncSummary;
+        if (row.kind === "otk") summary.counts[row.algorithm] = Number(row.n);
+        else summary.unusedFallback.push(row.algorithm);
+      }
     }
-    return { counts, unusedFallback: unusedFallback.sort() };
+    for (const summary of found.values()) summary.unusedFallback.sort();
+    return devices.map((d) => {
+      const summary = found.get(deviceKey(d.userId, d.deviceId)) as KeySyncSummary;
+      return { counts: { ...summary.counts }, unusedFallback: [...summary.unusedFallback] };
+    });
   }
 
   /** Replaces the device's fallback key of an algorithm (a new key starts unused). */

@@ -20,30 +20,40 @@ const insertActionRows = new StatementsByCount(
 export const READ_RECEIPT_TYPES = ["m.read", "m.read.private"] as const;
 
 /**
- * One room's notifications per thread after what the user read, in one statement (every woken long-poll
- * asks this; on PostgreSQL each statement is a round trip): each thread is counted from the furthest
+ * Rooms' notifications per thread after what their users read, in one statement for many (user, room)
+ * pairs: every woken long-poll asks this for the rooms with news, and the members one message wakes ask
+ * it together (on PostgreSQL each statement is a round trip). Each thread is counted from the furthest
  * of the unthreaded read position and its own (a threaded receipt, or the user's own latest event in
- * it), as ReadPositions and unreadByThreadInRooms do across two reads for many rooms.
+ * it), as ReadPositions and unreadByThreadInRooms do across two reads for many rooms. The pairs drive
+ * every join (CROSS JOIN keeps SQLite from scanning the push actions first), and the unthreaded position
+ * bounds the index range of the push actions: only unread entries are read, not the user's history.
  */
-const unreadInRoom = new Statement<{ thread_id: string; n: number; h: number | null }>(
-  // The room's ID comes from a scalar subquery (a join let SQLite scan every room), and the unthreaded
-  // position is the outer side of the join so that it bounds the index range: the count reads only
-  // the unread entries, not every entry of the user's history in the room.
-  `WITH positions AS (
-     SELECT thread_id, event_stream_ordering AS pos FROM receipts
-     WHERE user_id = ? AND receipt_type IN (${placeholderList(READ_RECEIPT_TYPES.length)}) AND room_id = (SELECT room_id FROM rooms WHERE room_nid = ?)
-     UNION ALL
-     SELECT thread_id, stream_ordering AS pos FROM push_sent_positions WHERE user_id = ? AND room_nid = ?
-   ),
-   per_thread AS (SELECT thread_id, MAX(pos) AS pos FROM positions GROUP BY thread_id),
-   unthreaded AS (SELECT COALESCE(MAX(pos), 0) AS pos FROM per_thread WHERE thread_id = '')
-   SELECT a.thread_id, COUNT(*) AS n, SUM(a.highlight) AS h
-   FROM unthreaded u
-   CROSS JOIN event_push_actions a
-   LEFT JOIN per_thread t ON t.thread_id = a.thread_id
-   WHERE a.user_id = ? AND a.room_nid = ? AND a.notify = 1 AND a.stream_ordering <= ?
-     AND a.stream_ordering > u.pos AND a.stream_ordering > COALESCE(t.pos, 0)
-   GROUP BY a.thread_id`,
+const PAIRS_PER_COUNT = 100;
+const unreadInRooms = new StatementsByCount<{ user_id: string; room_nid: number; thread_id: string; n: number; h: number | null }>(
+  (n) =>
+    `WITH wanted (user_id, room_nid) AS (VALUES ${new Array(n).fill("(CAST(? AS TEXT), CAST(? AS BIGINT))").join(", ")}),
+     positions AS (
+       SELECT w.user_id, w.room_nid, r.thread_id, r.event_stream_ordering AS pos
+       FROM wanted w CROSS JOIN rooms ro CROSS JOIN receipts r
+       WHERE ro.room_nid = w.room_nid AND r.room_id = ro.room_id AND r.receipt_type IN (${placeholderList(READ_RECEIPT_TYPES.length)}) AND r.user_id = w.user_id
+       UNION ALL
+       SELECT w.user_id, w.room_nid, p.thread_id, p.stream_ordering AS pos
+       FROM wanted w CROSS JOIN push_sent_positions p
+       WHERE p.user_id = w.user_id AND p.room_nid = w.room_nid
+     ),
+     per_thread AS (SELECT user_id, room_nid, thread_id, MAX(pos) AS pos FROM positions GROUP BY user_id, room_nid, thread_id),
+     unthreaded AS (
+       SELECT w.user_id, w.room_nid, COALESCE(MAX(t.pos), 0) AS pos
+       FROM wanted w LEFT JOIN per_thread t ON t.user_id = w.user_id AND t.room_nid = w.room_nid AND t.thread_id = ''
+       GROUP BY w.user_id, w.room_nid
+     )
+     SELECT u.user_id, u.room_nid, a.thread_id, COUNT(*) AS n, SUM(a.highlight) AS h
+     FROM unthreaded u
+     CROSS JOIN event_push_actions a
+     LEFT JOIN per_thread t ON t.user_id = u.user_id AND t.room_nid = u.room_nid AND t.thread_id = a.thread_id
+     WHERE a.user_id = u.user_id AND a.room_nid = u.room_nid AND a.notify = 1 AND a.stream_ordering <= ?
+       AND a.stream_ordering > u.pos AND a.stream_ordering > COALESCE(t.pos, 0)
+     GROUP BY u.user_id, u.room_nid, a.thread_id`,
 );
 const ROOMS_PER_COUNT = 200;
 const countsByThreadInManyRooms = new StatementsByCount<{ room_nid: number; thread_id: string; n: number; h: number | null }>(
@@ -71,6 +81,8 @@ const upsertSentPosition = new Statement(
 );
 
 
+
+const userRoomKey = (userId: string, roomNid: number): string => `${roomNid} ${userId}`;
 
 /** How countsInThreads names a room's thread. */
 export function threadCountKey(roomNid: number, threadId: string): string {
@@ -234,10 +246,27 @@ export class PushActionStore {
     return out;
   }
 
-  /** One room's notifications per thread after the user's read positions, up to `upTo` (see unreadInRoom). */
-  async unreadCountsInRoom(userId: string, roomNid: number, upTo: number): Promise<ThreadCount[]> {
-    const rows = await unreadInRoom.all(this.db.dialect, this.db.kysely, [userId, ...READ_RECEIPT_TYPES, roomNid, userId, roomNid, userId, roomNid, upTo]);
-    return rows.map((r) => ({ threadId: r.thread_id, notifications: Number(r.n), highlights: Number(r.h ?? 0) }));
+  /**
+   * Notifications per thread after each user's read positions in the room named with them, up to
+   * `upTo` (see unreadInRooms); the answer holds a list, possibly empty, for every pair asked, in order.
+   */
+  async unreadCountsInRooms(wanted: readonly { userId: string; roomNid: number }[], upTo: number): Promise<ThreadCount[][]> {
+    const found = new Map<string, ThreadCount[]>();
+    // A pair asked twice (two devices of a user woken together) is sent once (the statement's grouping
+    // would count it once anyway).
+    const distinct = [...new Map(wanted.map((w) => [userRoomKey(w.userId, w.roomNid), w])).values()];
+    for (let i = 0; i < distinct.length; i += PAIRS_PER_COUNT) {
+      const chunk = distinct.slice(i, i + PAIRS_PER_COUNT);
+      const params: unknown[] = chunk.flatMap((w) => [w.userId, w.roomNid]);
+      params.push(...READ_RECEIPT_TYPES, upTo);
+      for (const r of await unreadInRooms.of(chunk.length).all(this.db.dialect, this.db.kysely, params)) {
+        const key = userRoomKey(r.user_id, Number(r.room_nid));
+        let counts = found.get(key);
+        if (!counts) found.set(key, (counts = []));
+        counts.push({ threadId: r.thread_id, notifications: Number(r.n), highlights: Number(r.h ?? 0) });
+      }
+    }
+    return wanted.map((w) => found.get(userRoomKey(w.userId, w.roomNid)) ?? []);
   }
 
   /** The user's notifications before a stream position, newest first. */

@@ -6,7 +6,8 @@
 import { MatrixError } from "../../errors.js";
 import type { JsonObject, JsonValue } from "../../protocol/json.js";
 import type { Db, Tx } from "../../storage/db.js";
-import { wantedKey, type ClaimedKey, type E2eKeyStore, type UploadedKey } from "../../storage/e2e-key-store.js";
+import { wantedKey, type ClaimedKey, type E2eKeyStore, type KeySyncSummary, type UploadedKey } from "../../storage/e2e-key-store.js";
+import { ReadBatcher } from "../read-batcher.js";
 import type { Requester } from "../accounts/requester.js";
 import type { DeviceLists } from "./device-lists.js";
 import type { QueryOptions } from "./key-query.js";
@@ -27,13 +28,17 @@ function toUploaded(keys: readonly ParsedKey[]): UploadedKey[] {
 
 export class DeviceKeysService {
   private remote: RemoteKeys | undefined;
+  /** The devices of the members one message wakes each read their key counts: one statement for all (read-batcher.ts). */
+  private readonly syncSummaries: ReadBatcher<{ userId: string; deviceId: string }, KeySyncSummary>;
 
   constructor(
     private readonly db: Db,
     private readonly store: E2eKeyStore,
     private readonly deviceLists: DeviceLists,
     private readonly serverName: string,
-  ) {}
+  ) {
+    this.syncSummaries = new ReadBatcher((devices) => this.store.syncSummaries(devices), db.statementsAreRoundTrips);
+  }
 
   /** POST /keys/upload: stores what the device sent, all or nothing; answers its one-time key counts. */
   async upload(requester: Requester, body: UploadKeysBody): Promise<{ one_time_key_counts: Record<string, number> }> {
@@ -125,7 +130,7 @@ export class DeviceKeysService {
   }
 
   /** Unclaimed one-time keys per algorithm and unused fallback key algorithms of a device, for /sync. */
-  syncSummary(userId: string, deviceId: string): Promise<{ counts: Record<string, number>; unusedFallback: string[] }> {
-    return this.store.syncSummary(userId, deviceId);
+  syncSummary(userId: string, deviceId: string): Promise<KeySyncSummary> {
+    return this.syncSummaries.load({ userId, deviceId });
   }
 }

@@ -71,7 +71,7 @@ export async function wirePush(deps: PushDeps): Promise<Push> {
   deps.accountData.addManagedReader("m.push_rules", async (userId) => ({ global: await pushRules.ruleset(userId) }));
   deps.persister.addHook(pushEvaluationHook(stores.pushActions, stores.events, pushRulesCache, deps.ignoringSender, config.server_name));
   deps.sync.addContributor(pushRulesSyncContributor(pushRules, stores.pushRules));
-  deps.sync.addContributor(unreadSyncContributor(stores.pushActions));
+  deps.sync.addContributor(unreadSyncContributor(stores.pushActions, db.statementsAreRoundTrips));
   const notifications = new NotificationsService(stores.pushActions, stores.events, stores.rooms, deps.formatter);
 
   const pushers = new PusherService(db, stores.pushers, stores.users, clock, () => notifier.position("events"));
