@@ -46,7 +46,7 @@ export class Homeserver {
       onBackgroundError: (message) => log.error({ error: message }, "database background work failed"),
     });
     try {
-      const applied = await migrate(db);
+      const applied = await migrate(db, { onUpgrade: (migration) => log.info({ migration }, "upgrading the database (a large one can take a while)") });
       if (applied.length > 0) log.info({ migrations: applied }, "database migrated");
       const context = await createContext(config, secrets, db, log, options.overrides);
       return new Homeserver(context);

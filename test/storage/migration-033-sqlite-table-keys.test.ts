@@ -35,7 +35,9 @@ describe("migration 033 on sqlite", () => {
     const db = await Db.open({ url: target.url, poolSize: 1 });
     try {
       const index = MIGRATIONS.findIndex((migration) => migration.name === "033-sqlite-table-keys");
-      await migrate(db, MIGRATIONS.slice(0, index));
+      const onNewDatabase: string[] = [];
+      await migrate(db, { migrations: MIGRATIONS.slice(0, index), onUpgrade: (name) => onNewDatabase.push(name) });
+      assert.deepEqual(onNewDatabase, [], "creating a new database is no upgrade");
       const before = new Map<string, Awaited<ReturnType<typeof tableState>>>();
       for (const table of [...ROWID_KEYED, ...KEY_ORGANISED]) {
         const columns = (await sql<Column>`SELECT name, type, "notnull", pk FROM pragma_table_info(${table})`.execute(db.kysely)).rows;
@@ -47,7 +49,9 @@ describe("migration 033 on sqlite", () => {
         before.set(table, await tableState(db, table));
       }
 
-      assert.deepEqual(await migrate(db), ["033-sqlite-table-keys"]);
+      const announced: string[] = [];
+      assert.deepEqual(await migrate(db, { onUpgrade: (name) => announced.push(name) }), ["033-sqlite-table-keys"]);
+      assert.deepEqual(announced, ["033-sqlite-table-keys"], "an upgrade of a database with data is announced");
 
       for (const table of [...ROWID_KEYED, ...KEY_ORGANISED]) {
         const after = await tableState(db, table);

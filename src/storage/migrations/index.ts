@@ -32,8 +32,19 @@ import { thumbnailsMigration } from "./023-thumbnails.js";
 
 export const MIGRATIONS: readonly Migration[] = [accountsMigration, eventsMigration, userDataMigration, threepidsMigration, threadsMigration, pushMigration, userDirectorySearchMigration, userReportsMigration, searchMigration, pushActionsIndexMigration, leanEventWritesMigration, leanIdWritesMigration, e2eKeysMigration, keyBackupMigration, mediaMigration, pushersMigration, thumbnailsMigration, federationKeysMigration, federationOutboxMigration, outOfBandMembershipsMigration, partialStateRoomsMigration, searchIndexProgressMigration, membershipStreamIndexMigration, sqliteTableKeysMigration];
 
-/** Applies the migrations not yet applied; `migrations` is the full list but for tests of one migration's data handling. */
-export async function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): Promise<string[]> {
+export interface MigrateOptions {
+  /** The list to apply: the full one but in tests of one migration's handling of existing rows. */
+  migrations?: readonly Migration[];
+  /**
+   * Called before each migration that runs on a database holding data from an earlier version (not a
+   * new one): rebuilding a large table can take a while, and an operator should see why.
+   */
+  onUpgrade?: (name: string) => void;
+}
+
+/** Applies the migrations not yet applied; returns their names. */
+export async function migrate(db: Db, options: MigrateOptions = {}): Promise<string[]> {
+  const migrations = options.migrations ?? MIGRATIONS;
   const raw = db.kysely as unknown as Kysely<unknown>;
   await raw.schema
     .createTable("tessera_migrations")
@@ -52,6 +63,7 @@ export async function migrate(db: Db, migrations: readonly Migration[] = MIGRATI
   const applied: string[] = [];
   for (const migration of migrations) {
     if (done.has(migration.name)) continue;
+    if (done.size > 0) options.onUpgrade?.(migration.name);
     await raw.transaction().execute(async (tx) => {
       await migration.up({ db: tx as unknown as Kysely<unknown>, dialect: db.dialect });
       await sql`INSERT INTO tessera_migrations (name, applied_ts) VALUES (${migration.name}, ${Date.now()})`.execute(tx);
