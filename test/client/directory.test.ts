@@ -281,6 +281,14 @@ describe(`room aliases and the room directory on ${database}`, { skip: database 
     assert.equal(remote.status, 502, "an unreachable directory server is a bad gateway");
     const own = await anonymous.get(`${V3}/publicRooms?server=localhost`);
     assert.equal(own.status, 200);
+    // An empty server names no other one: the local directory, as with none.
+    const empty = await alice.post(`${V3}/publicRooms?server=`, {});
+    assert.equal(empty.status, 200, JSON.stringify(empty.body));
+    for (const server of ["not a server", "%00", "a".repeat(300)]) {
+      const invalid = await anonymous.get(`${V3}/publicRooms?server=${encodeURIComponent(server)}`);
+      assert.equal(invalid.status, 400, server);
+      assert.equal(invalid.body["errcode"], "M_INVALID_PARAM");
+    }
     const postWithoutToken = await anonymous.post(`${V3}/publicRooms`, {});
     assert.equal(postWithoutToken.status, 401);
     assert.equal(postWithoutToken.body["errcode"], "M_MISSING_TOKEN");

@@ -9,6 +9,7 @@
 import { MatrixError } from "../../errors.js";
 import type { JsonObject } from "../../protocol/json.js";
 import { findRoomVersion } from "../../protocol/room-versions.js";
+import { parseServerName } from "../../protocol/server-name.js";
 import type { DirectoryStore } from "../../storage/directory-store.js";
 import type { EventStore } from "../../storage/event-store.js";
 import type { RoomStore } from "../../storage/room-store.js";
@@ -114,7 +115,9 @@ export class RoomDirectoryService {
 
   /** GET and POST /publicRooms. */
   async publicRooms(query: PublicRoomsQuery): Promise<PublicRoomsPage> {
-    if (query.server !== undefined && query.server !== this.options.serverName) {
+    // An empty `server` names no other server: the local directory (as Synapse reads it).
+    if (query.server !== undefined && query.server !== "" && query.server !== this.options.serverName) {
+      if (parseServerName(query.server) === null) throw new MatrixError(400, "M_INVALID_PARAM", "server is not a server name");
       if (!this.remote) throw new MatrixError(404, "M_NOT_FOUND", "Listing another server's directory needs federation");
       return this.remote.list(query.server, query);
     }
