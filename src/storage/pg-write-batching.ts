@@ -17,6 +17,20 @@
  * BEGIN is held back too, until a statement needs it (see BatchingClient).
  */
 import type { PostgresPool, PostgresPoolClient, PostgresQueryResult } from "kysely";
+import { MatrixError } from "../errors.js";
+
+/**
+ * PostgreSQL refuses the NUL character (U+0000) in text and jsonb values, as invalid encoding (22021)
+ * or as untranslatable (22P05); a JavaScript string is otherwise always valid UTF-8 on the wire. Such a
+ * value can only come from a request (a display name, a device ID, a filter), so it is bad input, not a
+ * server failure. SQLite stores it; where the value matters to the protocol (relations, IDs) it is
+ * refused or ignored before it reaches storage, on both databases.
+ */
+function refusedText(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === "22021" || code === "22P05") return new MatrixError(400, "M_BAD_JSON", "Text containing the NUL character (U+0000) cannot be stored");
+  return error;
+}
 
 /** The marker `Statement` puts before a batchable write's text: `/*batch:<table>*\/`. */
 export const BATCH_MARKER = "/*batch:";
@@ -110,7 +124,7 @@ class BatchingClient implements PostgresPoolClient {
     } else {
       await this.flush();
     }
-    const result = await this.client.query<R>(sql, params);
+    const result = await this.client.query<R>(sql, params).catch((error: unknown) => Promise.reject(refusedText(error)));
     if (command.startsWith("start transaction")) this.inTransaction = true;
     else if (command.startsWith("commit")) this.inTransaction = false;
     return result;
@@ -126,7 +140,7 @@ class BatchingClient implements PostgresPoolClient {
     const held = this.held;
     this.held = [];
     const { sql, params } = combineWrites(held);
-    await this.client.query(sql, params);
+    await this.client.query(sql, params).catch((error: unknown) => Promise.reject(refusedText(error)));
   }
 
   release(destroy?: boolean): void {

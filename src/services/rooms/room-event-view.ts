@@ -15,11 +15,17 @@ export function roomEventOf(stored: StoredEvent, version: RoomVersion): RoomEven
   return view;
 }
 
-/** `m.relates_to` of an event's content, when it is well formed. */
+/**
+ * `m.relates_to` of an event's content, when it is well formed: a relation type and something that
+ * can be an event ID (the `$` sigil, at most 255 bytes, no NUL character). The event ID's exact grammar
+ * is left to the lookups (a relation to an event never seen is kept, as Synapse keeps it), but a value
+ * no event can have relates to nothing: it is neither indexed nor aggregated.
+ */
 export function relationOf(content: Record<string, unknown>): { relType: string; eventId: string; key?: string } | undefined {
   const relation = content["m.relates_to"];
   if (typeof relation !== "object" || relation === null) return undefined;
   const { rel_type: relType, event_id: eventId, key } = relation as Record<string, unknown>;
-  if (typeof relType !== "string" || typeof eventId !== "string") return undefined;
+  if (typeof relType !== "string" || relType === "" || relType.includes("\0")) return undefined;
+  if (typeof eventId !== "string" || !eventId.startsWith("$") || eventId.includes("\0") || Buffer.byteLength(eventId) > 255) return undefined;
   return { relType, eventId, ...(typeof key === "string" ? { key } : {}) };
 }
