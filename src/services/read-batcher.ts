@@ -30,7 +30,8 @@ export class ReadBatcher<Key, Value> {
   private flush(): void {
     const batch = this.waiting;
     this.waiting = [];
-    this.readMany(batch.map((request) => request.key)).then(
+    // Through a promise, so that even a reader that throws at once fails its callers, not the process.
+    new Promise<readonly Value[]>((resolve) => resolve(this.readMany(batch.map((request) => request.key)))).then(
       (values) => {
         batch.forEach((request, i) => request.resolve(values[i] as Value));
       },

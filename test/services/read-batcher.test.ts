@@ -45,6 +45,11 @@ describe("ReadBatcher", () => {
     assert.deepEqual(results.map((r) => r.status), ["rejected", "rejected"]);
     fail = false;
     assert.equal(await batcher.load(5), 6);
+    // A reader that throws before returning a promise fails its callers the same way.
+    const throwing = new ReadBatcher<number, number>(() => {
+      throw new Error("thrown at once");
+    });
+    await assert.rejects(() => throwing.load(1), /thrown at once/);
   });
 
   it("reads each key at once on its own when told not to hold reads back", async () => {
