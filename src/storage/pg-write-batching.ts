@@ -18,6 +18,7 @@
  */
 import type { PostgresPool, PostgresPoolClient, PostgresQueryResult } from "kysely";
 import { MatrixError } from "../errors.js";
+import { PreparedStatements } from "./pg-prepared-statements.js";
 
 /**
  * PostgreSQL refuses the NUL character (U+0000) in text and jsonb values, as invalid encoding (22021)
@@ -65,6 +66,10 @@ function tableOf(sql: string): string | undefined {
   return end < 0 ? undefined : sql.slice(BATCH_MARKER.length, end);
 }
 
+interface NamedQueryClient {
+  query<R>(config: { name: string; text: string; values: readonly unknown[] }): Promise<PostgresQueryResult<R>>;
+}
+
 const HELD_RESULT: PostgresQueryResult<never> = Object.freeze({ command: "INSERT", rowCount: 0, rows: [] as never[] }) as PostgresQueryResult<never>;
 
 const BEGIN_RESULT = Object.freeze({ command: "BEGIN", rowCount: 0, rows: [] as never[] });
@@ -82,8 +87,18 @@ class BatchingClient implements PostgresPoolClient {
   /** BEGIN was asked for and not sent yet. */
   private beginHeld = false;
   private held: HeldWrite[] = [];
+  private readonly preparedStatements = new PreparedStatements();
 
   constructor(private readonly client: PostgresPoolClient) {}
+
+  /** Sends one statement, under a prepared name once its text has repeated (pg-prepared-statements.ts). */
+  private send<R>(text: string, values: readonly unknown[]): Promise<PostgresQueryResult<R>> {
+    // Statements without parameters (BEGIN, COMMIT, SAVEPOINT) are not worth a name.
+    const name = values.length > 0 ? this.preparedStatements.nameFor(text) : undefined;
+    // The pool's clients are node-postgres clients, which take a query config with a name.
+    const query = name === undefined ? this.client.query<R>(text, values) : (this.client as unknown as NamedQueryClient).query<R>({ name, text, values });
+    return query.catch((error: unknown) => Promise.reject(refusedText(error)));
+  }
 
   query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
   query(cursor: Parameters<PostgresPoolClient["query"]>[0]): never;
@@ -124,7 +139,7 @@ class BatchingClient implements PostgresPoolClient {
     } else {
       await this.flush();
     }
-    const result = await this.client.query<R>(sql, params).catch((error: unknown) => Promise.reject(refusedText(error)));
+    const result = await this.send<R>(sql, params);
     if (command.startsWith("start transaction")) this.inTransaction = true;
     else if (command.startsWith("commit")) this.inTransaction = false;
     return result;
@@ -140,7 +155,7 @@ class BatchingClient implements PostgresPoolClient {
     const held = this.held;
     this.held = [];
     const { sql, params } = combineWrites(held);
-    await this.client.query(sql, params).catch((error: unknown) => Promise.reject(refusedText(error)));
+    await this.send(sql, params);
   }
 
   release(destroy?: boolean): void {
