@@ -136,6 +136,15 @@ export function isValidEventId(id: string, format?: EventIdFormat): boolean {
   return parseEventId(id, format) !== null;
 }
 
+/**
+ * Whether a string can name an event at all, whatever its room's version: the `$` sigil, within the
+ * identifier length limit, no NUL character. Laxer than isValidEventId, for references that are kept
+ * even when they name no event seen (a relation's target).
+ */
+export function couldBeEventId(id: string): boolean {
+  return id.charAt(0) === "$" && !id.includes("\u0000") && byteLength(id) <= MAX_IDENTIFIER_BYTES;
+}
+
 export interface RoomIdParts {
   /** The localpart, or (room version 12) the create event's reference hash. */
   opaque: string;

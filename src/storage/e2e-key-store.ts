@@ -149,10 +149,8 @@ export class E2eKeyStore {
       }
     }
     for (const summary of found.values()) summary.unusedFallback.sort();
-    return devices.map((d) => {
-      const summary = found.get(deviceKey(d.userId, d.deviceId)) as KeySyncSummary;
-      return { counts: { ...summary.counts }, unusedFallback: [...summary.unusedFallback] };
-    });
+    // A device asked twice gets the same summary twice: the summaries are read, never changed.
+    return devices.map((d) => found.get(deviceKey(d.userId, d.deviceId)) as KeySyncSummary);
   }
 
   /** Replaces the device's fallback key of an algorithm (a new key starts unused). */

@@ -27,10 +27,8 @@ export class PreparedStatements {
   nameFor(text: string): string | undefined {
     const name = `tessera_${createHash("sha1").update(text).digest("hex").slice(0, 32)}`;
     if (this.prepared.has(name)) return name;
-    if (this.prepared.size >= MAX_PREPARED) {
-      this.runs.clear();
-      return undefined;
-    }
+    // Full: what is not prepared by now runs unnamed (and nothing more is counted).
+    if (this.prepared.size >= MAX_PREPARED) return undefined;
     const runs = (this.runs.get(name) ?? 0) + 1;
     if (runs < PREPARE_AFTER) {
       if (this.runs.size >= MAX_COUNTED) this.runs.clear();

@@ -29,9 +29,9 @@ export const READ_RECEIPT_TYPES = ["m.read", "m.read.private"] as const;
  * bounds the index range of the push actions: only unread entries are read, not the user's history.
  */
 const PAIRS_PER_COUNT = 100;
-const unreadInRooms = new StatementsByCount<{ user_id: string; room_nid: number; thread_id: string; n: number; h: number | null }>(
+const unreadInRooms = new StatementsByCount<{ user_id: string; room_nid: number; up_to: number; thread_id: string; n: number; h: number | null }>(
   (n) =>
-    `WITH wanted (user_id, room_nid) AS (VALUES ${new Array(n).fill("(CAST(? AS TEXT), CAST(? AS BIGINT))").join(", ")}),
+    `WITH wanted (user_id, room_nid, up_to) AS (VALUES ${new Array(n).fill("(CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT))").join(", ")}),
      positions AS (
        SELECT w.user_id, w.room_nid, r.thread_id, r.event_stream_ordering AS pos
        FROM wanted w CROSS JOIN rooms ro CROSS JOIN receipts r
@@ -43,17 +43,17 @@ const unreadInRooms = new StatementsByCount<{ user_id: string; room_nid: number;
      ),
      per_thread AS (SELECT user_id, room_nid, thread_id, MAX(pos) AS pos FROM positions GROUP BY user_id, room_nid, thread_id),
      unthreaded AS (
-       SELECT w.user_id, w.room_nid, COALESCE(MAX(t.pos), 0) AS pos
+       SELECT w.user_id, w.room_nid, w.up_to, COALESCE(MAX(t.pos), 0) AS pos
        FROM wanted w LEFT JOIN per_thread t ON t.user_id = w.user_id AND t.room_nid = w.room_nid AND t.thread_id = ''
-       GROUP BY w.user_id, w.room_nid
+       GROUP BY w.user_id, w.room_nid, w.up_to
      )
-     SELECT u.user_id, u.room_nid, a.thread_id, COUNT(*) AS n, SUM(a.highlight) AS h
+     SELECT u.user_id, u.room_nid, u.up_to, a.thread_id, COUNT(*) AS n, SUM(a.highlight) AS h
      FROM unthreaded u
      CROSS JOIN event_push_actions a
      LEFT JOIN per_thread t ON t.user_id = u.user_id AND t.room_nid = u.room_nid AND t.thread_id = a.thread_id
-     WHERE a.user_id = u.user_id AND a.room_nid = u.room_nid AND a.notify = 1 AND a.stream_ordering <= ?
+     WHERE a.user_id = u.user_id AND a.room_nid = u.room_nid AND a.notify = 1 AND a.stream_ordering <= u.up_to
        AND a.stream_ordering > u.pos AND a.stream_ordering > COALESCE(t.pos, 0)
-     GROUP BY u.user_id, u.room_nid, a.thread_id`,
+     GROUP BY u.user_id, u.room_nid, u.up_to, a.thread_id`,
 );
 const ROOMS_PER_COUNT = 200;
 const countsByThreadInManyRooms = new StatementsByCount<{ room_nid: number; thread_id: string; n: number; h: number | null }>(
@@ -82,7 +82,7 @@ const upsertSentPosition = new Statement(
 
 
 
-const userRoomKey = (userId: string, roomNid: number): string => `${roomNid} ${userId}`;
+const roomCountKey = (userId: string, roomNid: number, upTo: number): string => `${roomNid} ${upTo} ${userId}`;
 
 /** How countsInThreads names a room's thread. */
 export function threadCountKey(roomNid: number, threadId: string): string {
@@ -120,6 +120,13 @@ export interface SentPosition {
   roomNid: number;
   threadId: string;
   streamOrdering: number;
+}
+
+/** A user's room whose unread counts are wanted, counted up to an events position. */
+export interface RoomCountWanted {
+  userId: string;
+  roomNid: number;
+  upTo: number;
 }
 
 export interface ThreadCount {
@@ -247,26 +254,27 @@ export class PushActionStore {
   }
 
   /**
-   * Notifications per thread after each user's read positions in the room named with them, up to
-   * `upTo` (see unreadInRooms); the answer holds a list, possibly empty, for every pair asked, in order.
+   * Notifications per thread after each user's read positions in the room named with them, up to the
+   * position named with them (see unreadInRooms); the answer holds a list, possibly empty, for every
+   * one asked, in order.
    */
-  async unreadCountsInRooms(wanted: readonly { userId: string; roomNid: number }[], upTo: number): Promise<ThreadCount[][]> {
+  async unreadCountsInRooms(wanted: readonly RoomCountWanted[]): Promise<ThreadCount[][]> {
     const found = new Map<string, ThreadCount[]>();
-    // A pair asked twice (two devices of a user woken together) is sent once (the statement's grouping
+    // One asked twice (two devices of a user woken together) is sent once (the statement's grouping
     // would count it once anyway).
-    const distinct = [...new Map(wanted.map((w) => [userRoomKey(w.userId, w.roomNid), w])).values()];
+    const distinct = [...new Map(wanted.map((w) => [roomCountKey(w.userId, w.roomNid, w.upTo), w])).values()];
     for (let i = 0; i < distinct.length; i += PAIRS_PER_COUNT) {
       const chunk = distinct.slice(i, i + PAIRS_PER_COUNT);
-      const params: unknown[] = chunk.flatMap((w) => [w.userId, w.roomNid]);
-      params.push(...READ_RECEIPT_TYPES, upTo);
+      const params: unknown[] = chunk.flatMap((w) => [w.userId, w.roomNid, w.upTo]);
+      params.push(...READ_RECEIPT_TYPES);
       for (const r of await unreadInRooms.of(chunk.length).all(this.db.dialect, this.db.kysely, params)) {
-        const key = userRoomKey(r.user_id, Number(r.room_nid));
+        const key = roomCountKey(r.user_id, Number(r.room_nid), Number(r.up_to));
         let counts = found.get(key);
         if (!counts) found.set(key, (counts = []));
         counts.push({ threadId: r.thread_id, notifications: Number(r.n), highlights: Number(r.h ?? 0) });
       }
     }
-    return wanted.map((w) => found.get(userRoomKey(w.userId, w.roomNid)) ?? []);
+    return wanted.map((w) => found.get(roomCountKey(w.userId, w.roomNid, w.upTo)) ?? []);
   }
 
   /** The user's notifications before a stream position, newest first. */

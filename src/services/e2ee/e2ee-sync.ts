@@ -4,15 +4,15 @@
  * `device_lists` on incremental syncs, the device's one-time key counts and unused fallback key types.
  */
 import type { SyncContext, SyncContributor, SyncResponse } from "../sync/sync-types.js";
+import type { KeySyncSummary } from "../../storage/e2e-key-store.js";
 import type { DeviceKeysService } from "./device-keys-service.js";
 import type { DeviceLists } from "./device-lists.js";
 import type { ToDeviceService } from "./to-device-service.js";
 
-type KeySummary = Awaited<ReturnType<DeviceKeysService["syncSummary"]>>;
 
 export class E2eeSync implements SyncContributor {
   /** The device's key counts, read while the rooms are computed. */
-  private readonly summaries = new WeakMap<SyncContext, Promise<KeySummary>>();
+  private readonly summaries = new WeakMap<SyncContext, Promise<KeySyncSummary>>();
 
   constructor(
     private readonly toDevice: ToDeviceService,

@@ -10,7 +10,7 @@ import { MAIN_THREAD } from "./push-evaluation-hook.js";
 import { ReadPositions } from "./read-positions.js";
 import { nonZeroCounts, unreadByThreadInRooms, type UnreadCount } from "./unread-counts.js";
 import { ReadBatcher } from "../read-batcher.js";
-import type { ThreadCount } from "../../storage/push-action-store.js";
+import type { RoomCountWanted, ThreadCount } from "../../storage/push-action-store.js";
 
 interface PerSync {
   /**
@@ -23,31 +23,9 @@ interface PerSync {
 
 const toClient = (count: UnreadCount | undefined) => ({ notification_count: count?.notifications ?? 0, highlight_count: count?.highlights ?? 0 });
 
-interface RoomCountWanted {
-  userId: string;
-  roomNid: number;
-  upTo: number;
-}
-
-/** Counts of many users' rooms, grouped by the position they are counted up to (usually all the same). */
-async function countRooms(store: PushActionStore, wanted: readonly RoomCountWanted[]): Promise<ThreadCount[][]> {
-  const answers = new Array<ThreadCount[]>(wanted.length);
-  const byPosition = new Map<number, number[]>();
-  wanted.forEach((w, i) => {
-    const indexes = byPosition.get(w.upTo);
-    if (indexes) indexes.push(i);
-    else byPosition.set(w.upTo, [i]);
-  });
-  for (const [upTo, indexes] of byPosition) {
-    const counts = await store.unreadCountsInRooms(indexes.map((i) => wanted[i] as RoomCountWanted), upTo);
-    indexes.forEach((index, j) => (answers[index] = counts[j] as ThreadCount[]));
-  }
-  return answers;
-}
-
 /** `shareReads`: the members one message wakes count that room in one statement (read-batcher.ts). */
 export function unreadSyncContributor(store: PushActionStore, shareReads: boolean): SyncContributor {
-  const roomCounts = new ReadBatcher<RoomCountWanted, ThreadCount[]>((wanted) => countRooms(store, wanted), shareReads);
+  const roomCounts = new ReadBatcher<RoomCountWanted, ThreadCount[]>((wanted) => store.unreadCountsInRooms(wanted), shareReads);
   // Room numbers (and, for a sync of every room, all read positions) once per sync computation.
   const loaded = new WeakMap<SyncContext, Promise<PerSync>>();
   const perSync = (context: SyncContext): Promise<PerSync> => {

@@ -1,5 +1,6 @@
 /** The normalised RoomEvent of a stored event (computed once per stored object). */
 import type { RoomEvent } from "../../protocol/event.js";
+import { couldBeEventId } from "../../protocol/identifiers.js";
 import { toRoomEvent } from "../../protocol/pdu-format.js";
 import type { RoomVersion } from "../../protocol/room-versions.js";
 import type { StoredEvent } from "../../storage/event-store.js";
@@ -17,7 +18,7 @@ export function roomEventOf(stored: StoredEvent, version: RoomVersion): RoomEven
 
 /**
  * `m.relates_to` of an event's content, when it is well formed: a relation type and something that
- * can be an event ID (the `$` sigil, at most 255 bytes, no NUL character). The event ID's exact grammar
+ * can be an event ID (couldBeEventId: the sigil, the length limit, no NUL). The event ID's exact grammar
  * is left to the lookups (a relation to an event never seen is kept, as Synapse keeps it), but a value
  * no event can have relates to nothing: it is neither indexed nor aggregated.
  */
@@ -26,6 +27,6 @@ export function relationOf(content: Record<string, unknown>): { relType: string;
   if (typeof relation !== "object" || relation === null) return undefined;
   const { rel_type: relType, event_id: eventId, key } = relation as Record<string, unknown>;
   if (typeof relType !== "string" || relType === "" || relType.includes("\0")) return undefined;
-  if (typeof eventId !== "string" || !eventId.startsWith("$") || eventId.includes("\0") || Buffer.byteLength(eventId) > 255) return undefined;
+  if (typeof eventId !== "string" || !couldBeEventId(eventId)) return undefined;
   return { relType, eventId, ...(typeof key === "string" ? { key } : {}) };
 }

@@ -61,7 +61,7 @@ export const sqliteTableKeysMigration: Migration = {
       await rebuild(db, table, (create) => create.replace(/("\w+") bigint primary key/i, "$1 integer primary key"));
     }
     for (const table of KEY_ORGANISED) {
-      await rebuild(db, table, (create) => (/without rowid\s*$/i.test(create) ? create : `${create} WITHOUT ROWID`));
+      await rebuild(db, table, (create) => `${create} WITHOUT ROWID`);
     }
   },
 };
