@@ -89,6 +89,7 @@ async function fanout(server: BenchServer, client: LeanClient, label: string): P
 
   const delivery: number[] = [];
   const sendLatency: number[] = [];
+  const roundCpu: number[] = [];
   const warmup = 5;
   for (let round = 0; round < FANOUT_ROUNDS + warmup; round++) {
     const marker = `round-${round}-${Math.random().toString(36).slice(2)}`;
@@ -104,6 +105,7 @@ async function fanout(server: BenchServer, client: LeanClient, label: string): P
     });
     // Every long-poll is waiting on the server before the send.
     await sleep(round === 0 ? 500 : 100);
+    const cpuBefore = server.cpuMs();
     t0 = performance.now();
     await sendText(client, sender, roomId, `t${round}`, marker);
     const sent = performance.now() - t0;
@@ -111,10 +113,14 @@ async function fanout(server: BenchServer, client: LeanClient, label: string): P
     if (round >= warmup) {
       delivery.push(...latencies);
       sendLatency.push(sent);
+      roundCpu.push(server.cpuMs() - cpuBefore);
     }
   }
   console.log(`  ${label}: send response ${summary(sendLatency)}`);
   console.log(`  ${label}: delivery to ${members.length} long-polling members, send issued -> response arrived: ${summary(delivery)}`);
+  // CPU ticks are 10 ms, so the mean over the rounds, not a per-round percentile.
+  const cpuPerRound = roundCpu.reduce((a, b) => a + b, 0) / roundCpu.length;
+  console.log(`  ${label}: server CPU per round (the send and ${members.length} answers): ${cpuPerRound.toFixed(1)} ms, ${((cpuPerRound / members.length) * 1000).toFixed(0)} µs per member`);
   console.log(`  ${label}: RSS after fan-out ${server.rssMiB().toFixed(1)} MiB`);
 }
 
