@@ -107,13 +107,14 @@ export class EventPersister {
   }
 
   /**
-   * Persists a linear chain of local events in one transaction (a new room's initial events): each
+   * Persists a linear chain of local events in one transaction (a new room's initial events, messages
+   * that queued for their room's writer together): each
    * event's state before is the state after the previous one. With `newRoom`, the room row is
    * created in the same transaction, so a room exists with all of its initial state or not at all.
    */
   async persistChain(
     head: RoomHead,
-    events: readonly { pdu: Pdu; event: RoomEvent; txn?: PersistRequest["txn"] }[],
+    events: readonly { pdu: Pdu; event: RoomEvent; txn?: PersistRequest["txn"]; threadId?: PersistRequest["threadId"] }[],
     options: { newRoom?: boolean } = {},
   ): Promise<PersistedEvent[]> {
     const out: PersistedEvent[] = [];
@@ -130,6 +131,7 @@ export class EventPersister {
           stateBefore: current.state,
           snapshotBefore: current.snapshot,
           ...(item.txn ? { txn: item.txn } : {}),
+          ...(item.threadId !== undefined ? { threadId: item.threadId } : {}),
           createdHere: true,
         });
         out.push(persisted);

@@ -11,8 +11,7 @@ import { checkPduFormat, PduFormatError } from "../../protocol/pdu-format.js";
 import { CanonicalJsonError } from "../../protocol/canonical-json.js";
 import type { EventStore, StoredEvent } from "../../storage/event-store.js";
 import type { Clock } from "../clock.js";
-import type { RoomHead } from "./current-state.js";
-import type { CurrentStateCache } from "./current-state.js";
+import { advanceHead, type CurrentStateCache, type RoomHead } from "./current-state.js";
 import type { EventBuilder, EventDraft } from "./event-builder.js";
 import type { EventPersister, PersistedEvent, PersistRequest } from "./event-persister.js";
 import type { RoomLinearizer } from "./room-linearizer.js";
@@ -54,7 +53,25 @@ export interface SendOptions {
 /** Most prev_events an event cites; the spec's limit is 20, and fewer keep events small. */
 const MAX_PREV_EVENTS = 10;
 
+/** Messages of one room persisted in one transaction at most: bounds the wait of the first for the last. */
+const MAX_BATCH = 64;
+
+/** A send that can share a transaction with its neighbours: a message built from its draft alone. */
+function isPlain(queued: QueuedSend): boolean {
+  return queued.draft.stateKey === undefined && !queued.options.check && !queued.options.draft;
+}
+
+interface QueuedSend {
+  draft: Draft;
+  options: SendOptions;
+  resolve: (persisted: PersistedEvent) => void;
+  reject: (error: unknown) => void;
+}
+
 export class EventSender {
+  /** Sends waiting for their room's writer, by room, in the order they came (see sendQueued). */
+  private readonly queues = new Map<string, QueuedSend[]>();
+
   constructor(
     private readonly builder: EventBuilder,
     private readonly persister: EventPersister,
@@ -64,24 +81,116 @@ export class EventSender {
     private readonly clock: Clock,
   ) {}
 
-  /** Builds, authorises and persists one local event in an existing room. */
-  async send(roomId: string, draft: Draft, options: SendOptions = {}): Promise<PersistedEvent> {
-    return this.linearizer.run(roomId, async () => {
-      const head = await this.cache.head(roomId);
-      if (options.check) await options.check(head);
-      const completed = options.draft ? { ...draft, ...(await options.draft(head)) } : draft;
-      const built = await this.build(head, completed, new Map());
-      return this.persister.persist({
-        head,
-        pdu: built.pdu,
-        event: built.event,
-        stateBefore: head.state,
-        snapshotBefore: head.snapshot,
-        createdHere: true,
-        ...(options.txn ? { txn: options.txn } : {}),
-        ...(options.threadId !== undefined ? { threadId: options.threadId } : {}),
-      });
+  /**
+   * Builds, authorises and persists one local event in an existing room. Sends wait for the room's
+   * writer in a queue, in the order they came; plain messages (no state key, no checks or content of
+   * their own against the head) that are next to each other in it are built one on the other and
+   * persisted in one transaction (see sendPlain).
+   */
+  send(roomId: string, draft: Draft, options: SendOptions = {}): Promise<PersistedEvent> {
+    return new Promise<PersistedEvent>((resolve, reject) => {
+      const queued: QueuedSend = { draft, options, resolve, reject };
+      const queue = this.queues.get(roomId);
+      if (queue) {
+        queue.push(queued);
+        return;
+      }
+      const fresh = [queued];
+      this.queues.set(roomId, fresh);
+      // The queue waits for the end of this turn of the event loop before it asks for the writer. On
+      // SQLite a send runs to its end without waiting for anything, so the room's writer is always free
+      // and no queue would ever hold two: the requests that arrived together reach this point in the
+      // same turn and are written together. Measured, 50 clients in one room: 526 -> 1 177 events/s.
+      setImmediate(() => void this.linearizer.run(roomId, () => this.sendQueued(roomId, fresh)));
     });
+  }
+
+  /** The sends that queued for the room, under its writer. */
+  private async sendQueued(roomId: string, queue: QueuedSend[]): Promise<void> {
+    const batch = queue.splice(0, MAX_BATCH);
+    if (queue.length > 0) void this.linearizer.run(roomId, () => this.sendQueued(roomId, queue));
+    else if (this.queues.get(roomId) === queue) this.queues.delete(roomId);
+    for (let i = 0; i < batch.length; ) {
+      let end = i;
+      while (end < batch.length && isPlain(batch[end] as QueuedSend)) end++;
+      if (end === i) {
+        const alone = batch[i++] as QueuedSend;
+        await this.sendNow(roomId, alone.draft, alone.options).then(alone.resolve, alone.reject);
+      } else {
+        await this.sendPlain(roomId, batch.slice(i, end));
+        i = end;
+      }
+    }
+  }
+
+  /** One event, under the room's writer. */
+  private async sendNow(roomId: string, draft: Draft, options: SendOptions): Promise<PersistedEvent> {
+    const head = await this.cache.head(roomId);
+    if (options.check) await options.check(head);
+    const completed = options.draft ? { ...draft, ...(await options.draft(head)) } : draft;
+    const built = await this.build(head, completed, new Map());
+    return this.persister.persist({
+      head,
+      pdu: built.pdu,
+      event: built.event,
+      stateBefore: head.state,
+      snapshotBefore: head.snapshot,
+      createdHere: true,
+      ...(options.txn ? { txn: options.txn } : {}),
+      ...(options.threadId !== undefined ? { threadId: options.threadId } : {}),
+    });
+  }
+
+  /**
+   * Plain messages, under the room's writer: each is built on the one before (a refused one answers
+   * its sender alone and is left out), then all are persisted in one transaction. Many clients sending
+   * into one room otherwise wait for one commit each, and a message writes its room members' push
+   * actions on pages of their own (one per member): written together, a burst pays for those pages
+   * once. Should the transaction fail (a retried transaction ID already stored, say), each is sent
+   * again on its own, so that only the one at fault fails.
+   */
+  private async sendPlain(roomId: string, batch: readonly QueuedSend[]): Promise<void> {
+    if (batch.length === 1) {
+      const only = batch[0] as QueuedSend;
+      return this.sendNow(roomId, only.draft, only.options).then(only.resolve, only.reject);
+    }
+    let head: RoomHead;
+    try {
+      head = await this.cache.head(roomId);
+    } catch (error) {
+      for (const queued of batch) queued.reject(error);
+      return;
+    }
+    const built: { queued: QueuedSend; ref: BuiltRef }[] = [];
+    const pending = new Map<string, BuiltRef>();
+    let current = head;
+    for (const queued of batch) {
+      try {
+        const ref = await this.build(current, queued.draft, pending);
+        pending.set(ref.eventId, ref);
+        built.push({ queued, ref });
+        current = advanceHead(current, ref.event, ref.depth);
+      } catch (error) {
+        queued.reject(error);
+      }
+    }
+    if (built.length === 0) return;
+    let persisted: PersistedEvent[];
+    try {
+      persisted = await this.persister.persistChain(
+        head,
+        built.map(({ queued, ref }) => ({
+          pdu: ref.pdu,
+          event: ref.event,
+          ...(queued.options.txn ? { txn: queued.options.txn } : {}),
+          ...(queued.options.threadId !== undefined ? { threadId: queued.options.threadId } : {}),
+        })),
+      );
+    } catch {
+      for (const { queued } of built) await this.sendNow(roomId, queued.draft, queued.options).then(queued.resolve, queued.reject);
+      return;
+    }
+    built.forEach(({ queued }, i) => queued.resolve(persisted[i] as PersistedEvent));
   }
 
   /**
