@@ -135,6 +135,18 @@ const ID_CHUNK = 500;
 export class EventStore {
   private readonly ids = new InternCache(50_000);
   private readonly events = lruCache<number, StoredEvent>(10_000);
+  /**
+   * Numbers given to IDs by a transaction that has not committed yet, by transaction: a chain of
+   * events persisted together cites the one before it, numbered a moment ago in the same transaction
+   * (the shared cache learns numbers only once they are committed).
+   */
+  private readonly numberedIn = new WeakMap<Tx, Map<string, number>>();
+
+  private numberedInTransaction(tx: Tx): Map<string, number> {
+    let numbered = this.numberedIn.get(tx);
+    if (!numbered) this.numberedIn.set(tx, (numbered = new Map()));
+    return numbered;
+  }
 
   constructor(private readonly db: Db) {}
 
@@ -143,8 +155,9 @@ export class EventStore {
     const executor = tx.db;
     const out = new Map<string, number>();
     const missingSet = new Set<string>();
+    const numbered = this.numberedIn.get(tx);
     for (const id of eventIds) {
-      const nid = this.ids.nid(id);
+      const nid = this.ids.nid(id) ?? numbered?.get(id);
       if (nid !== undefined) out.set(id, nid);
       else missingSet.add(id);
     }
@@ -163,6 +176,8 @@ export class EventStore {
       }
     }
     // A number handed out in a transaction that rolls back does not exist: cache only after commit.
+    const inThisTransaction = this.numberedInTransaction(tx);
+    for (const [id, nid] of created) inThisTransaction.set(id, nid);
     tx.onCommit(() => {
       for (const [id, nid] of created) this.ids.remember(id, nid);
     });
@@ -182,6 +197,7 @@ export class EventStore {
     const nid = await this.nextPgEventNid(tx);
     await insertNewId.all(this.db.dialect, tx.db, [nid, newEventId]);
     out.set(newEventId, nid);
+    this.numberedInTransaction(tx).set(newEventId, nid);
     tx.onCommit(() => this.ids.remember(newEventId, nid));
     return out;
   }
