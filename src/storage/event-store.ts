@@ -1,21 +1,17 @@
 /**
- * The room event graph: interned event IDs, event rows (the PDU as canonical JSON), prev/auth edges,
- * forward extremities, transaction IDs, redactions. Reads of events go through an LRU cache of
- * parsed events, filled after commits.
+ * The room event graph: event rows (the PDU as canonical JSON), prev/auth edges, forward
+ * extremities, transaction IDs, redactions, on top of the events' numbers (event-numbers.ts). Reads
+ * of events go through an LRU cache of parsed events, filled after commits.
  */
 import { parseStrictJson } from "../protocol/strict-json.js";
 import type { Pdu } from "../protocol/event.js";
-import type { Db, Executor, Tx } from "./db.js";
-import { InternCache } from "./id-interner.js";
+import type { Executor } from "./db.js";
+import { EventNumbers, ID_CHUNK } from "./event-numbers.js";
 import { placeholderList, placeholderRows, Statement, StatementsByCount } from "./statement.js";
 import { shownInTimeline } from "./timeline-filter.js";
 import { lruCache } from "../lru.js";
 
 // The statements of the send path, precompiled (see statement.ts).
-const internIds = new StatementsByCount<{ event_id: string; event_nid: number }>(
-  // The no-op update makes a conflicting (known) ID return its number in the same statement.
-  (n) => `INSERT INTO event_ids (event_id) VALUES ${placeholderRows(n, 1)} ON CONFLICT (event_id) DO UPDATE SET event_id = excluded.event_id RETURNING event_id, event_nid`,
-);
 const insertEventRow = new Statement(
   `INSERT INTO events (event_nid, room_nid, stream_ordering, depth, type, state_key_nid, sender, origin_server_ts, received_ts, json,
      outlier, rejected_reason, soft_failed, state_snapshot_nid, prev_state_event_nid, redacted_by_nid, relates_to_id, rel_type, thread_id)
@@ -35,11 +31,6 @@ const deleteExtremities = new StatementsByCount((n) => `DELETE FROM forward_extr
 const insertExtremities = new StatementsByCount((n) => `INSERT INTO forward_extremities (room_nid, event_nid) VALUES ${placeholderRows(n, 2)} ON CONFLICT DO NOTHING`, {
   batchAs: "forward_extremities (added)",
 });
-// PostgreSQL only (internNewEventIds): numbers for new IDs, a block per round trip, and the insert of
-// an ID with its number, which needs no answer and so can ride in the transaction's batch.
-const PG_NID_BLOCK = 100;
-const drawEventNids = new Statement<{ nid: number }>(`SELECT nextval(pg_get_serial_sequence('event_ids', 'event_nid')) AS nid FROM generate_series(1, CAST(? AS INTEGER))`);
-const insertNewId = new Statement(`INSERT INTO event_ids (event_nid, event_id) VALUES (?, ?)`, { batchAs: "event_ids" });
 const selectTxn = new Statement<{ event_id: string }>(
   `SELECT event_ids.event_id FROM event_txn_ids INNER JOIN event_ids ON event_ids.event_nid = event_txn_ids.event_nid
    WHERE event_txn_ids.room_nid = ? AND event_txn_ids.user_id = ? AND event_txn_ids.device_id = ? AND event_txn_ids.txn_id = ?`,
@@ -129,133 +120,8 @@ function parsePdu(json: string): Pdu {
   return (/\d{16,}/.test(json) ? parseStrictJson(json, { mode: "lenient" }) : JSON.parse(json)) as Pdu;
 }
 
-/** IDs per statement where a list of IDs may be long. */
-const ID_CHUNK = 500;
-
-export class EventStore {
-  private readonly ids = new InternCache(50_000);
+export class EventStore extends EventNumbers {
   private readonly events = lruCache<number, StoredEvent>(10_000);
-  /**
-   * Numbers given to IDs by a transaction that has not committed yet, by transaction: a chain of
-   * events persisted together cites the one before it, numbered a moment ago in the same transaction
-   * (the shared cache learns numbers only once they are committed).
-   */
-  private readonly numberedIn = new WeakMap<Tx, Map<string, number>>();
-
-  private numberedInTransaction(tx: Tx): Map<string, number> {
-    let numbered = this.numberedIn.get(tx);
-    if (!numbered) this.numberedIn.set(tx, (numbered = new Map()));
-    return numbered;
-  }
-
-  constructor(private readonly db: Db) {}
-
-  /** Numbers for event IDs, creating the missing ones (cached once the transaction commits). */
-  async internEventIds(tx: Tx, eventIds: readonly string[]): Promise<Map<string, number>> {
-    const executor = tx.db;
-    const out = new Map<string, number>();
-    const missingSet = new Set<string>();
-    const numbered = this.numberedIn.get(tx);
-    for (const id of eventIds) {
-      const nid = this.ids.nid(id) ?? numbered?.get(id);
-      if (nid !== undefined) out.set(id, nid);
-      else missingSet.add(id);
-    }
-    if (missingSet.size === 0) return out;
-    const missing = [...missingSet];
-    const created = new Map<string, number>();
-    // In chunks: a join of a large room interns tens of thousands of IDs, beyond SQLite's 32 766
-    // statement parameters.
-    for (let i = 0; i < missing.length; i += ID_CHUNK) {
-      const chunk = missing.slice(i, i + ID_CHUNK);
-      const rows = await internIds.of(chunk.length).all(this.db.dialect, executor, chunk);
-      for (const row of rows) {
-        const nid = Number(row.event_nid);
-        out.set(row.event_id, nid);
-        created.set(row.event_id, nid);
-      }
-    }
-    // A number handed out in a transaction that rolls back does not exist: cache only after commit.
-    const inThisTransaction = this.numberedInTransaction(tx);
-    for (const [id, nid] of created) inThisTransaction.set(id, nid);
-    tx.onCommit(() => {
-      for (const [id, nid] of created) this.ids.remember(id, nid);
-    });
-    return out;
-  }
-
-  /**
-   * Numbers every ID of a new event built here: `newEventId` cannot be known yet (it is the hash of
-   * an event built just now), the others (its prev and auth events) usually are. On PostgreSQL the new
-   * ID takes a number from a block drawn from the table's sequence and is inserted by a batchable write,
-   * so that a message's whole transaction can go to the database as one statement
-   * (pg-write-batching.ts); SQLite, where a statement costs no round trip, interns as for any ID.
-   */
-  async internNewEventIds(tx: Tx, newEventId: string, others: readonly string[]): Promise<Map<string, number>> {
-    if (this.db.dialect !== "postgres") return this.internEventIds(tx, [newEventId, ...others]);
-    const out = await this.internEventIds(tx, others.filter((id) => id !== newEventId));
-    const nid = await this.nextPgEventNid(tx);
-    await insertNewId.all(this.db.dialect, tx.db, [nid, newEventId]);
-    out.set(newEventId, nid);
-    this.numberedInTransaction(tx).set(newEventId, nid);
-    tx.onCommit(() => this.ids.remember(newEventId, nid));
-    return out;
-  }
-
-  /** Numbers drawn from event_ids' sequence and not handed out yet (PostgreSQL). */
-  private readonly pgNidBlock: number[] = [];
-
-  private async nextPgEventNid(tx: Tx): Promise<number> {
-    // Drawn with the transaction's own connection: waiting for another one while holding it could
-    // deadlock a busy pool. Numbers of a block left unused at shutdown are simply never used.
-    if (this.pgNidBlock.length === 0) {
-      const rows = await drawEventNids.all(this.db.dialect, tx.db, [PG_NID_BLOCK]);
-      // Another transaction may have refilled the block while this one waited for its numbers.
-      this.pgNidBlock.push(...rows.map((row) => Number(row.nid)));
-    }
-    return this.pgNidBlock.shift() as number;
-  }
-
-  /** Looks up existing event numbers (no insert). */
-  async eventNids(eventIds: readonly string[], executor: Executor = this.db.kysely): Promise<Map<string, number>> {
-    const out = new Map<string, number>();
-    const missing: string[] = [];
-    for (const id of eventIds) {
-      const nid = this.ids.nid(id);
-      if (nid !== undefined) out.set(id, nid);
-      else missing.push(id);
-    }
-    for (let i = 0; i < missing.length; i += 500) {
-      const chunk = missing.slice(i, i + 500);
-      const rows = await executor.selectFrom("event_ids").select(["event_id", "event_nid"]).where("event_id", "in", chunk).execute();
-      for (const row of rows) {
-        const nid = Number(row.event_nid);
-        out.set(row.event_id, nid);
-        this.ids.remember(row.event_id, nid);
-      }
-    }
-    return out;
-  }
-
-  async eventIdsOf(nids: readonly number[], executor: Executor = this.db.kysely): Promise<Map<number, string>> {
-    const out = new Map<number, string>();
-    const missing: number[] = [];
-    for (const nid of nids) {
-      const id = this.ids.value(nid);
-      if (id !== undefined) out.set(nid, id);
-      else missing.push(nid);
-    }
-    for (let i = 0; i < missing.length; i += 500) {
-      const chunk = missing.slice(i, i + 500);
-      const rows = await executor.selectFrom("event_ids").select(["event_id", "event_nid"]).where("event_nid", "in", chunk).execute();
-      for (const row of rows) {
-        const nid = Number(row.event_nid);
-        out.set(nid, row.event_id);
-        this.ids.remember(row.event_id, nid);
-      }
-    }
-    return out;
-  }
 
   async insertEvent(executor: Executor, row: NewEventRow): Promise<void> {
     await insertEventRow.all(this.db.dialect, executor, [

@@ -113,13 +113,13 @@ export class EventSender {
     for (let i = 0; i < batch.length; ) {
       let end = i;
       while (end < batch.length && isPlain(batch[end] as QueuedSend)) end++;
-      if (end === i) {
-        const alone = batch[i++] as QueuedSend;
-        await this.sendNow(roomId, alone.draft, alone.options).then(alone.resolve, alone.reject);
-      } else {
+      if (end - i > 1) {
         await this.sendPlain(roomId, batch.slice(i, end));
         i = end;
+        continue;
       }
+      const alone = batch[i++] as QueuedSend;
+      await this.sendNow(roomId, alone.draft, alone.options).then(alone.resolve, alone.reject);
     }
   }
 
@@ -142,7 +142,7 @@ export class EventSender {
   }
 
   /**
-   * Plain messages, under the room's writer: each is built on the one before (a refused one answers
+   * Two or more plain messages, under the room's writer: each is built on the one before (a refused one answers
    * its sender alone and is left out), then all are persisted in one transaction. Many clients sending
    * into one room otherwise wait for one commit each, and a message writes its room members' push
    * actions on pages of their own (one per member): written together, a burst pays for those pages
@@ -150,10 +150,6 @@ export class EventSender {
    * again on its own, so that only the one at fault fails.
    */
   private async sendPlain(roomId: string, batch: readonly QueuedSend[]): Promise<void> {
-    if (batch.length === 1) {
-      const only = batch[0] as QueuedSend;
-      return this.sendNow(roomId, only.draft, only.options).then(only.resolve, only.reject);
-    }
     let head: RoomHead;
     try {
       head = await this.cache.head(roomId);
