@@ -27,11 +27,17 @@ export const READ_RECEIPT_TYPES = ["m.read", "m.read.private"] as const;
  * it), as ReadPositions and unreadByThreadInRooms do across two reads for many rooms. The pairs drive
  * every join (CROSS JOIN keeps SQLite from scanning the push actions first), and the unthreaded position
  * bounds the index range of the push actions: only unread entries are read, not the user's history.
+ *
+ * Each pair also names the position it was counted up to before (`counted_to`, 0 for none): only the
+ * entries after it are counted, and the answer carries what a caller needs to know whether adding them
+ * to the earlier count is right (services/push/unread-count-cache.ts): the read positions the count
+ * used ('position' rows), and whether a redaction since then may have removed counted entries
+ * ('redaction' rows).
  */
 const PAIRS_PER_COUNT = 100;
-const unreadInRooms = new StatementsByCount<{ user_id: string; room_nid: number; up_to: number; thread_id: string; n: number; h: number | null }>(
+const unreadSinceInRooms = new StatementsByCount<{ kind: "count" | "position" | "redaction"; user_id: string; room_nid: number; up_to: number | null; counted_to: number | null; thread_id: string | null; n: number; h: number | null }>(
   (n) =>
-    `WITH wanted (user_id, room_nid, up_to) AS (VALUES ${new Array(n).fill("(CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT))").join(", ")}),
+    `WITH wanted (user_id, room_nid, up_to, counted_to) AS (VALUES ${new Array(n).fill("(CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))").join(", ")}),
      positions AS (
        SELECT w.user_id, w.room_nid, r.thread_id, r.event_stream_ordering AS pos
        FROM wanted w CROSS JOIN rooms ro CROSS JOIN receipts r
@@ -43,17 +49,24 @@ const unreadInRooms = new StatementsByCount<{ user_id: string; room_nid: number;
      ),
      per_thread AS (SELECT user_id, room_nid, thread_id, MAX(pos) AS pos FROM positions GROUP BY user_id, room_nid, thread_id),
      unthreaded AS (
-       SELECT w.user_id, w.room_nid, w.up_to, COALESCE(MAX(t.pos), 0) AS pos
+       SELECT w.user_id, w.room_nid, w.up_to, w.counted_to, COALESCE(MAX(t.pos), 0) AS pos
        FROM wanted w LEFT JOIN per_thread t ON t.user_id = w.user_id AND t.room_nid = w.room_nid AND t.thread_id = ''
-       GROUP BY w.user_id, w.room_nid, w.up_to
+       GROUP BY w.user_id, w.room_nid, w.up_to, w.counted_to
      )
-     SELECT u.user_id, u.room_nid, u.up_to, a.thread_id, COUNT(*) AS n, SUM(a.highlight) AS h
+     SELECT 'count' AS kind, u.user_id, u.room_nid, u.up_to, u.counted_to, a.thread_id, COUNT(*) AS n, SUM(a.highlight) AS h
      FROM unthreaded u
      CROSS JOIN event_push_actions a
      LEFT JOIN per_thread t ON t.user_id = u.user_id AND t.room_nid = u.room_nid AND t.thread_id = a.thread_id
      WHERE a.user_id = u.user_id AND a.room_nid = u.room_nid AND a.notify = 1 AND a.stream_ordering <= u.up_to
-       AND a.stream_ordering > u.pos AND a.stream_ordering > COALESCE(t.pos, 0)
-     GROUP BY u.user_id, u.room_nid, u.up_to, a.thread_id`,
+       AND a.stream_ordering > u.counted_to AND a.stream_ordering > u.pos AND a.stream_ordering > COALESCE(t.pos, 0)
+     GROUP BY u.user_id, u.room_nid, u.up_to, u.counted_to, a.thread_id
+     UNION ALL
+     SELECT 'position', user_id, room_nid, NULL, NULL, thread_id, pos, NULL FROM per_thread
+     UNION ALL
+     SELECT 'redaction', w.user_id, w.room_nid, w.up_to, w.counted_to, NULL, COUNT(*), NULL
+     FROM wanted w CROSS JOIN events e
+     WHERE w.counted_to > 0 AND e.room_nid = w.room_nid AND e.stream_ordering > w.counted_to AND e.stream_ordering <= w.up_to AND e.type = 'm.room.redaction'
+     GROUP BY w.user_id, w.room_nid, w.up_to, w.counted_to`,
 );
 const ROOMS_PER_COUNT = 200;
 const countsByThreadInManyRooms = new StatementsByCount<{ room_nid: number; thread_id: string; n: number; h: number | null }>(
@@ -82,7 +95,7 @@ const upsertSentPosition = new Statement(
 
 
 
-const roomCountKey = (userId: string, roomNid: number, upTo: number): string => `${roomNid} ${upTo} ${userId}`;
+const roomCountKey = (w: RoomCountWanted): string => `${w.roomNid} ${w.upTo} ${w.countedTo} ${w.userId}`;
 
 /** How countsInThreads names a room's thread. */
 export function threadCountKey(roomNid: number, threadId: string): string {
@@ -122,11 +135,25 @@ export interface SentPosition {
   streamOrdering: number;
 }
 
-/** A user's room whose unread counts are wanted, counted up to an events position. */
+/**
+ * A user's room whose unread counts are wanted, counted up to an events position from after another
+ * (`countedTo`; 0 counts everything unread).
+ */
 export interface RoomCountWanted {
   userId: string;
   roomNid: number;
   upTo: number;
+  countedTo: number;
+}
+
+/** What unreadCountsSince found for one room. */
+export interface RoomCountsSince {
+  /** Per thread with entries in the range. */
+  counts: ThreadCount[];
+  /** The read positions the entries were counted after, as text that is equal when they are. */
+  readPositions: string;
+  /** A redaction in the range may have removed entries counted before it. */
+  redacted: boolean;
 }
 
 export interface ThreadCount {
@@ -254,27 +281,40 @@ export class PushActionStore {
   }
 
   /**
-   * Notifications per thread after each user's read positions in the room named with them, up to the
-   * position named with them (see unreadInRooms); the answer holds a list, possibly empty, for every
-   * one asked, in order.
+   * Notifications per thread after each user's read positions in the room named with them, in
+   * (countedTo, upTo] (see unreadSinceInRooms); the answer holds one for every one asked, in order.
    */
-  async unreadCountsInRooms(wanted: readonly RoomCountWanted[]): Promise<ThreadCount[][]> {
-    const found = new Map<string, ThreadCount[]>();
-    // One asked twice (two devices of a user woken together) is sent once (the statement's grouping
-    // would count it once anyway).
-    const distinct = [...new Map(wanted.map((w) => [roomCountKey(w.userId, w.roomNid, w.upTo), w])).values()];
+  async unreadCountsSince(wanted: readonly RoomCountWanted[]): Promise<RoomCountsSince[]> {
+    const answers = new Map<string, RoomCountsSince>();
+    const positions = new Map<string, { threadId: string; pos: number }[]>();
+    // One asked twice (two devices of a user woken together) is sent once.
+    const distinct = [...new Map(wanted.map((w) => [roomCountKey(w), w])).values()];
     for (let i = 0; i < distinct.length; i += PAIRS_PER_COUNT) {
       const chunk = distinct.slice(i, i + PAIRS_PER_COUNT);
-      const params: unknown[] = chunk.flatMap((w) => [w.userId, w.roomNid, w.upTo]);
+      const params: unknown[] = chunk.flatMap((w) => [w.userId, w.roomNid, w.upTo, w.countedTo]);
       params.push(...READ_RECEIPT_TYPES);
-      for (const r of await unreadInRooms.of(chunk.length).all(this.db.dialect, this.db.kysely, params)) {
-        const key = roomCountKey(r.user_id, Number(r.room_nid), Number(r.up_to));
-        let counts = found.get(key);
-        if (!counts) found.set(key, (counts = []));
-        counts.push({ threadId: r.thread_id, notifications: Number(r.n), highlights: Number(r.h ?? 0) });
+      for (const r of await unreadSinceInRooms.of(chunk.length).all(this.db.dialect, this.db.kysely, params)) {
+        const roomNid = Number(r.room_nid);
+        if (r.kind === "position") {
+          const key = `${roomNid} ${r.user_id}`;
+          let list = positions.get(key);
+          if (!list) positions.set(key, (list = []));
+          list.push({ threadId: r.thread_id ?? "", pos: Number(r.n) });
+          continue;
+        }
+        const key = roomCountKey({ userId: r.user_id, roomNid, upTo: Number(r.up_to), countedTo: Number(r.counted_to) });
+        let answer = answers.get(key);
+        if (!answer) answers.set(key, (answer = { counts: [], readPositions: "", redacted: false }));
+        if (r.kind === "redaction") answer.redacted = true;
+        else answer.counts.push({ threadId: r.thread_id ?? "", notifications: Number(r.n), highlights: Number(r.h ?? 0) });
       }
     }
-    return wanted.map((w) => found.get(roomCountKey(w.userId, w.roomNid, w.upTo)) ?? []);
+    return wanted.map((w) => {
+      const answer = answers.get(roomCountKey(w)) ?? { counts: [], readPositions: "", redacted: false };
+      const read = positions.get(`${w.roomNid} ${w.userId}`) ?? [];
+      read.sort((a, b) => (a.threadId < b.threadId ? -1 : a.threadId > b.threadId ? 1 : 0));
+      return { ...answer, readPositions: read.map((p) => `${p.threadId}@${p.pos}`).join(" ") };
+    });
   }
 
   /** The user's notifications before a stream position, newest first. */

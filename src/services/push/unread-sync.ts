@@ -9,8 +9,7 @@ import type { JoinedRoomSync, SyncContext, SyncContributor } from "../sync/sync-
 import { MAIN_THREAD } from "./push-evaluation-hook.js";
 import { ReadPositions } from "./read-positions.js";
 import { nonZeroCounts, unreadByThreadInRooms, type UnreadCount } from "./unread-counts.js";
-import { ReadBatcher } from "../read-batcher.js";
-import type { RoomCountWanted, ThreadCount } from "../../storage/push-action-store.js";
+import { UnreadCountCache } from "./unread-count-cache.js";
 
 interface PerSync {
   /**
@@ -25,7 +24,7 @@ const toClient = (count: UnreadCount | undefined) => ({ notification_count: coun
 
 /** `shareReads`: the members one message wakes count that room in one statement (read-batcher.ts). */
 export function unreadSyncContributor(store: PushActionStore, shareReads: boolean): SyncContributor {
-  const roomCounts = new ReadBatcher<RoomCountWanted, ThreadCount[]>((wanted) => store.unreadCountsInRooms(wanted), shareReads);
+  const roomCounts = new UnreadCountCache(store, shareReads);
   // Room numbers (and, for a sync of every room, all read positions) once per sync computation.
   const loaded = new WeakMap<SyncContext, Promise<PerSync>>();
   const perSync = (context: SyncContext): Promise<PerSync> => {
@@ -59,7 +58,7 @@ export function unreadSyncContributor(store: PushActionStore, shareReads: boolea
       const roomNid = roomNids.get(roomId);
       if (roomNid === undefined) return;
       const userId = context.requester.userId;
-      const threads = every ? (every.get(roomNid) ?? new Map<string, UnreadCount>()) : nonZeroCounts(await roomCounts.load({ userId, roomNid, upTo: context.now.events }));
+      const threads = every ? (every.get(roomNid) ?? new Map<string, UnreadCount>()) : nonZeroCounts(await roomCounts.counts(userId, roomNid, context.now.events));
       if (!context.filter.room?.timeline?.unread_thread_notifications) {
         const total: UnreadCount = { notifications: 0, highlights: 0 };
         for (const count of threads.values()) {
