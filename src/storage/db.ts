@@ -12,6 +12,7 @@ import type { Schema } from "./schema/index.js";
 import { BACKSTOP_AUTOCHECKPOINT_PAGES, SqliteCheckpointer } from "./sqlite-checkpointer.js";
 import { batchingPool } from "./pg-write-batching.js";
 import { GroupCommitter } from "./group-commit.js";
+import { attachToDatabase, type SqliteConnection } from "./sqlite-direct.js";
 
 export type DialectName = "sqlite" | "postgres";
 
@@ -66,11 +67,14 @@ export class Db {
     readonly connections: number,
     private readonly guarded: boolean,
     private readonly closeHook: () => Promise<void>,
+    /** SQLite's connection, for statements that run on it directly (sqlite-direct.ts). */
+    sqliteConnection?: SqliteConnection,
   ) {
     // SQLite has one connection: transactions waiting for it are committed together (group-commit.ts).
     if (dialect === "sqlite") {
       this.groupCommitter = new GroupCommitter(
         kysely,
+        sqliteConnection,
         (work) => (guarded ? transactionContext.run(true, work) : work()),
         (work) => (guarded ? transactionContext.exit(work) : work()),
       );
@@ -113,7 +117,8 @@ export class Db {
     // Kysely prepares every statement afresh; preparing costs more than running most of our queries,
     // so statements are kept by their SQL text (queries are parameterised, so the texts repeat).
     const statements = lruCache<string, BetterSqlite3.Statement>(1000);
-    const cachedDatabase = {
+    const cachedDatabase: SqliteConnection & { close(): void } = {
+      database,
       prepare(text: string): BetterSqlite3.Statement {
         let statement = statements.get(text);
         if (!statement) {
@@ -128,11 +133,19 @@ export class Db {
       },
     };
     const kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: cachedDatabase }), plugins: options.guardTransactions ? [outsideTransactionGuard] : [] });
-    return new Db(kysely, "sqlite", 1, !!options.guardTransactions, async () => {
-      // The worker's connection goes first; closing the last connection checkpoints the rest of the WAL.
-      await checkpointer?.close();
-      await kysely.destroy();
-    });
+    attachToDatabase(kysely, cachedDatabase);
+    return new Db(
+      kysely,
+      "sqlite",
+      1,
+      !!options.guardTransactions,
+      async () => {
+        // The worker's connection goes first; closing the last connection checkpoints the rest of the WAL.
+        await checkpointer?.close();
+        await kysely.destroy();
+      },
+      cachedDatabase,
+    );
   }
 
   private static async openPostgres(options: DbOptions): Promise<Db> {

@@ -11,6 +11,7 @@
 import type { ControlledTransaction, Kysely } from "kysely";
 import type { Schema } from "./schema/index.js";
 import type { Tx } from "./executor.js";
+import { attachToTransaction, type SqliteConnection } from "./sqlite-direct.js";
 
 interface Queued {
   work: (tx: Tx) => Promise<unknown>;
@@ -36,6 +37,8 @@ export class GroupCommitter {
 
   constructor(
     private readonly kysely: Kysely<Schema>,
+    /** The connection, for statements run on it directly inside a round (sqlite-direct.ts). */
+    private readonly connection: SqliteConnection | undefined,
     /** Runs a round's database work inside whatever context the database keeps for transactions (the test guard). */
     private readonly inside: <T>(work: () => Promise<T>) => Promise<T>,
     /** Runs outside that context: callers' hooks must not look as if they were inside a transaction. */
@@ -66,6 +69,11 @@ export class GroupCommitter {
   private async runRound(round: Queued[]): Promise<() => void> {
     const outcomes: Outcome[] = [];
     let trx: ControlledTransaction<Schema> | undefined;
+    // Ends the direct statements of the round's executors before the transaction ends.
+    const closers: (() => void)[] = [];
+    const close = (): void => {
+      for (const closer of closers) closer();
+    };
     try {
       trx = await this.kysely.startTransaction().execute();
       const alone = round.length === 1;
@@ -74,9 +82,11 @@ export class GroupCommitter {
         outcomes.push(outcome);
         const name = `tx${index}`;
         if (!alone) await trx.savepoint(name).execute();
+        const db = trx.withoutPlugins();
+        if (this.connection) closers.push(attachToTransaction(db, this.connection));
         try {
           outcome.value = await queued.work({
-            db: trx.withoutPlugins(),
+            db,
             onCommit: (hook) => outcome.hooks.push(hook),
             onFinally: (hook) => outcome.finals.push(hook),
           });
@@ -87,10 +97,12 @@ export class GroupCommitter {
         }
         if (!alone) await trx.releaseSavepoint(name as never).execute();
       }
+      close();
       if (alone && !outcomes[0]?.ok) await trx.rollback().execute();
       else await trx.commit().execute();
     } catch (roundError) {
       // The round itself failed (begin, a savepoint or the commit): nothing of it is committed.
+      close();
       if (trx) await trx.rollback().execute().catch(() => undefined);
       return () => {
         for (const queued of round) {

@@ -8,6 +8,8 @@
 import { CompiledQuery, type QueryResult } from "kysely";
 import type { DialectName } from "./db.js";
 import { BATCH_MARKER } from "./pg-write-batching.js";
+import type BetterSqlite3 from "better-sqlite3";
+import { directConnection, type SqliteConnection } from "./sqlite-direct.js";
 
 /** What runs a statement: the database, a transaction (an `Executor`), or a migration's database. */
 export interface QueryRunner {
@@ -25,6 +27,8 @@ export interface StatementOptions {
 
 export class Statement<Row = Record<string, unknown>> {
   private readonly texts: Record<DialectName, string>;
+  /** This statement prepared on each SQLite connection it ran on directly (sqlite-direct.ts). */
+  private readonly prepared = new WeakMap<SqliteConnection, BetterSqlite3.Statement>();
 
   constructor(text: string, options: StatementOptions = {}) {
     let n = 0;
@@ -33,8 +37,21 @@ export class Statement<Row = Record<string, unknown>> {
   }
 
   async all(dialect: DialectName, executor: QueryRunner, params: readonly unknown[]): Promise<Row[]> {
+    const connection = dialect === "sqlite" ? directConnection(executor) : undefined;
+    if (connection !== undefined) return this.runOn(connection, params);
     const result = await executor.executeQuery<Row>(CompiledQuery.raw(this.texts[dialect], params as unknown[]));
     return result.rows;
+  }
+
+  private runOn(connection: SqliteConnection, params: readonly unknown[]): Row[] {
+    let statement = this.prepared.get(connection);
+    if (statement === undefined) {
+      statement = connection.prepare(this.texts.sqlite);
+      this.prepared.set(connection, statement);
+    }
+    if (statement.reader) return statement.all(params) as Row[];
+    statement.run(params);
+    return [];
   }
 
   async first(dialect: DialectName, executor: QueryRunner, params: readonly unknown[]): Promise<Row | undefined> {

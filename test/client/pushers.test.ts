@@ -11,6 +11,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApiClient } from "../harness/client.js";
 import { startTestServer, type TestServer } from "../harness/server.js";
+import { freePort } from "../harness/ports.js";
 import { DATABASE_KINDS, isPostgresAvailable, POSTGRES_SKIP_MESSAGE } from "../harness/databases.js";
 
 const V3 = "/_matrix/client/v3";
@@ -76,15 +77,6 @@ class Gateway {
     this.server.closeAllConnections();
     await new Promise((resolve) => this.server.close(resolve));
   }
-}
-
-/** A loopback port nothing listens on (a gateway that is down). */
-async function deadPort(): Promise<number> {
-  const probe = http.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const port = (probe.address() as AddressInfo).port;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 async function waitFor<T>(what: string, read: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
@@ -362,7 +354,7 @@ for (const database of DATABASE_KINDS) {
         const { client: hank } = await user("hank");
         gateway.behaviour.set("frank-slow", { delayMs: 5_000 });
         await setPusher(frank, pusher("frank-slow", gateway.url));
-        await setPusher(hank, pusher("hank-dead", `http://127.0.0.1:${await deadPort()}${NOTIFY}`));
+        await setPusher(hank, pusher("hank-dead", `http://127.0.0.1:${await freePort()}${NOTIFY}`));
         await setPusher(gina, pusher("gina-fine", gateway.url));
         const roomId = await room(alice, [frank, gina, hank]);
         const latencies: number[] = [];
@@ -391,7 +383,7 @@ for (const database of DATABASE_KINDS) {
       it("retries once a gateway that was down is back", async () => {
         const { client: alice } = await user("alice");
         const { client: ivan } = await user("ivan");
-        const port = await deadPort();
+        const port = await freePort();
         await setPusher(ivan, pusher("ivan-phone", `http://127.0.0.1:${port}${NOTIFY}`));
         const roomId = await room(alice, [ivan]);
         const first = await send(alice, roomId, { msgtype: "m.text", body: "one" });
@@ -469,7 +461,7 @@ for (const database of DATABASE_KINDS) {
       it("keeps what was not delivered across a restart", async () => {
         const { client: alice } = await user("alice");
         const { client: mike } = await user("mike");
-        const port = await deadPort();
+        const port = await freePort();
         await setPusher(mike, pusher("mike-phone", `http://127.0.0.1:${port}${NOTIFY}`));
         const roomId = await room(alice, [mike]);
         const eventId = await send(alice, roomId, { msgtype: "m.text", body: "while you were out" });

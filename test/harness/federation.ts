@@ -4,25 +4,11 @@
  * is named `127.0.0.1:<federation port>` so that server discovery connects straight to it (an IP
  * literal with a port). Certificate checks are off: the certificates are self-signed.
  */
-import { createServer } from "node:net";
 import type { DatabaseKind } from "./databases.js";
 import { startTestServer, type TestServer } from "./server.js";
 import { loopbackCertificate } from "./loopback-tls.js";
 import { registeredClients, type ApiClient } from "./client.js";
-
-/** A port that was free a moment ago (the server binds it right after). */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
+import { freePort } from "./ports.js";
 
 /** Outbox retries short enough for tests that stop a server and expect catch-up within seconds. */
 export const FAST_RETRIES = { federation: { retry_initial_ms: 200, retry_max_ms: 1_000 } };

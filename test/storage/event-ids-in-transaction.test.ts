@@ -14,6 +14,9 @@ function counting(tx: Tx): { tx: Tx; count: () => number } {
   let statements = 0;
   const executeQuery = tx.db.executeQuery.bind(tx.db);
   const db = Object.create(tx.db) as Tx["db"];
+  // Statements that would run on SQLite's connection directly (storage/sqlite-direct.ts, marked by a
+  // symbol on the executor) go through executeQuery here, so that every one is counted.
+  for (const symbol of Object.getOwnPropertySymbols(tx.db)) Object.defineProperty(db, symbol, { value: undefined });
   db.executeQuery = ((query: Parameters<typeof executeQuery>[0]) => {
     statements++;
     return executeQuery(query);
