@@ -11,9 +11,12 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = Math.max(2, availableParallelism());
+// --test-force-exit: a test file whose set-up failed half-way (one of three servers did not start)
+// leaves the others running, and its process would then wait for them forever, holding up the whole
+// run (and CI) with the failure already reported. Green runs leave nothing behind either way.
 const result = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-timeout=300000", ...files],
+  ["--import", "tsx", "--test", "--test-force-exit", `--test-concurrency=${concurrency}`, "--test-timeout=300000", ...files],
   { stdio: "inherit" },
 );
 process.exit(result.status ?? 1);
