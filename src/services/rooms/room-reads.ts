@@ -187,7 +187,13 @@ export class RoomReads {
     let to: { depth: number; stream: number } | undefined;
     if (options.to !== undefined) {
       const token = decodePaginationToken(options.to);
-      to = token.kind === "topological" ? token : await this.events.topologicalPointAt(roomNid, token.stream);
+      if (token.kind === "topological") to = token;
+      else {
+        const point = await this.events.topologicalPointAt(roomNid, token.stream);
+        // A stream token is "after everything up to this position" (as for `from` above): backwards,
+        // stopping there leaves out the event at that position, which the token's holder has seen.
+        to = point && options.dir === "b" ? { depth: point.depth, stream: point.stream + 1 } : point;
+      }
     }
     const chunk: StoredEvent[] = [];
     let cursor = from;
