@@ -13,6 +13,7 @@ import { BACKSTOP_AUTOCHECKPOINT_PAGES, SqliteCheckpointer } from "./sqlite-chec
 import { batchingPool } from "./pg-write-batching.js";
 import { GroupCommitter } from "./group-commit.js";
 import { attachToDatabase, type SqliteConnection } from "./sqlite-direct.js";
+import { walWritesCoalesced } from "./sqlite-wal-writes.js";
 
 export type DialectName = "sqlite" | "postgres";
 
@@ -101,6 +102,8 @@ export class Db {
   private static openSqlite(options: DbOptions): Db {
     const path = options.url.slice("sqlite:".length);
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    // Before the database opens: the extension becomes the VFS new connections use.
+    walWritesCoalesced();
     const database = new BetterSqlite3(path);
     database.pragma("journal_mode = WAL");
     database.pragma(`synchronous = ${options.sqliteSynchronous === "full" ? "FULL" : "NORMAL"}`);
