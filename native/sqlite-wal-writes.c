@@ -77,38 +77,45 @@ static int walRead(sqlite3_file *file, void *out, int amount, sqlite3_int64 offs
 static int walWrite(sqlite3_file *file, const void *data, int amount, sqlite3_int64 offset) {
   WalFile *f = (WalFile *)file;
   int rc;
+  /* A frame header: bytes 4..7 are the database size after the commit, zero for other frames. */
+  const unsigned char *h = (const unsigned char *)data;
+  int isHeader = amount == FRAME_HEADER_SIZE && offset >= WAL_HEADER_SIZE;
+  int isCommitHeader = isHeader && (h[4] | h[5] | h[6] | h[7]) != 0;
+
   if (f->used > 0 && offset != f->start + f->used) {
     rc = flush(f);
     if (rc != SQLITE_OK) return rc;
   }
-  if (f->used + amount > f->capacity) {
-    if (f->used + amount > BUFFER_LIMIT) {
-      /* Too much for the buffer: what is held goes first, this write straight after. */
-      rc = flush(f);
-      f->commitPending = 0;
-      if (rc != SQLITE_OK) return rc;
+  if (f->used + amount > BUFFER_LIMIT) {
+    /* Too much for the buffer: what is held goes first, this write straight after. */
+    rc = flush(f);
+    if (rc == SQLITE_OK) {
+      rc = f->real->pMethods->xWrite(f->real, data, amount, offset);
       writeCalls++;
-      return f->real->pMethods->xWrite(f->real, data, amount, offset);
     }
-    int capacity = f->capacity == 0 ? 64 * 1024 : f->capacity;
-    while (capacity < f->used + amount) capacity *= 2;
-    unsigned char *grown = sqlite3_realloc(f->buffer, capacity);
-    if (grown == 0) return SQLITE_IOERR_NOMEM;
-    f->buffer = grown;
-    f->capacity = capacity;
+  } else {
+    if (f->used + amount > f->capacity) {
+      int capacity = f->capacity == 0 ? 64 * 1024 : f->capacity;
+      while (capacity < f->used + amount) capacity *= 2;
+      unsigned char *grown = sqlite3_realloc(f->buffer, capacity);
+      if (grown == 0) return SQLITE_IOERR_NOMEM;
+      f->buffer = grown;
+      f->capacity = capacity;
+    }
+    if (f->used == 0) f->start = offset;
+    memcpy(f->buffer + f->used, data, amount);
+    f->used += amount;
+    rc = SQLITE_OK;
   }
-  if (f->used == 0) f->start = offset;
-  memcpy(f->buffer + f->used, data, amount);
-  f->used += amount;
+  if (rc != SQLITE_OK) return rc;
 
-  if (amount == FRAME_HEADER_SIZE && offset >= WAL_HEADER_SIZE) {
-    /* A frame header: bytes 4..7 are the database size after the commit, zero for other frames. */
-    const unsigned char *h = (const unsigned char *)data;
-    f->commitPending = (h[4] | h[5] | h[6] | h[7]) != 0;
+  if (isHeader) {
+    f->commitPending = isCommitHeader;
     framesWritten++;
     return SQLITE_OK;
   }
   if (f->commitPending) {
+    /* The page of a commit frame: the whole commit goes to the file now. */
     f->commitPending = 0;
     return flush(f);
   }
