@@ -91,43 +91,17 @@ export class EventNumbers {
 
   /** Looks up existing event numbers (no insert). */
   async eventNids(eventIds: readonly string[], executor: Executor = this.db.kysely): Promise<Map<string, number>> {
-    const out = new Map<string, number>();
-    const missing: string[] = [];
-    for (const id of eventIds) {
-      const nid = this.ids.nid(id);
-      if (nid !== undefined) out.set(id, nid);
-      else missing.push(id);
-    }
-    for (let i = 0; i < missing.length; i += 500) {
-      const chunk = missing.slice(i, i + 500);
+    return this.ids.nidsOf(eventIds, async (chunk) => {
       const rows = await executor.selectFrom("event_ids").select(["event_id", "event_nid"]).where("event_id", "in", chunk).execute();
-      for (const row of rows) {
-        const nid = Number(row.event_nid);
-        out.set(row.event_id, nid);
-        this.ids.remember(row.event_id, nid);
-      }
-    }
-    return out;
+      return rows.map((row) => [row.event_id, Number(row.event_nid)] as const);
+    });
   }
 
   async eventIdsOf(nids: readonly number[], executor: Executor = this.db.kysely): Promise<Map<number, string>> {
-    const out = new Map<number, string>();
-    const missing: number[] = [];
-    for (const nid of nids) {
-      const id = this.ids.value(nid);
-      if (id !== undefined) out.set(nid, id);
-      else missing.push(nid);
-    }
-    for (let i = 0; i < missing.length; i += 500) {
-      const chunk = missing.slice(i, i + 500);
+    return this.ids.valuesOf(nids, async (chunk) => {
       const rows = await executor.selectFrom("event_ids").select(["event_id", "event_nid"]).where("event_nid", "in", chunk).execute();
-      for (const row of rows) {
-        const nid = Number(row.event_nid);
-        out.set(nid, row.event_id);
-        this.ids.remember(row.event_id, nid);
-      }
-    }
-    return out;
+      return rows.map((row) => [row.event_id, Number(row.event_nid)] as const);
+    });
   }
 
   /**

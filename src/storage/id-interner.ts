@@ -6,6 +6,9 @@
 import type { LRUCache } from "lru-cache";
 import { lruCache } from "../lru.js";
 
+/** Most values looked up in one statement (IN lists). */
+const LOOKUP_CHUNK = 500;
+
 export class InternCache {
   private readonly toNid: LRUCache<string, number>;
   private readonly toValue: LRUCache<number, string>;
@@ -26,6 +29,46 @@ export class InternCache {
   remember(value: string, nid: number): void {
     this.toNid.set(value, nid);
     this.toValue.set(nid, value);
+  }
+
+  /**
+   * The numbers of `values`: from the cache, the rest from `read` (asked for at most LOOKUP_CHUNK at a
+   * time, answering [value, number] for those it knows), which are then remembered. Unknown values are
+   * absent from the answer.
+   */
+  async nidsOf(values: readonly string[], read: (missing: string[]) => Promise<Iterable<readonly [string, number]>>): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    const missing: string[] = [];
+    for (const value of values) {
+      const nid = this.nid(value);
+      if (nid !== undefined) out.set(value, nid);
+      else missing.push(value);
+    }
+    for (let i = 0; i < missing.length; i += LOOKUP_CHUNK) {
+      for (const [value, nid] of await read(missing.slice(i, i + LOOKUP_CHUNK))) {
+        out.set(value, nid);
+        this.remember(value, nid);
+      }
+    }
+    return out;
+  }
+
+  /** The values of `nids`, as nidsOf does the other way. */
+  async valuesOf(nids: readonly number[], read: (missing: number[]) => Promise<Iterable<readonly [string, number]>>): Promise<Map<number, string>> {
+    const out = new Map<number, string>();
+    const missing: number[] = [];
+    for (const nid of nids) {
+      const value = this.value(nid);
+      if (value !== undefined) out.set(nid, value);
+      else missing.push(nid);
+    }
+    for (let i = 0; i < missing.length; i += LOOKUP_CHUNK) {
+      for (const [value, nid] of await read(missing.slice(i, i + LOOKUP_CHUNK))) {
+        out.set(nid, value);
+        this.remember(value, nid);
+      }
+    }
+    return out;
   }
 
   forget(value: string): void {

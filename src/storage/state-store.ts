@@ -89,44 +89,14 @@ export class StateStore {
 
   /** Existing numbers of state keys (no insert); unknown keys are absent. */
   async stateKeyNids(keys: readonly StateKey[], executor: Executor = this.db.kysely): Promise<Map<StateKey, number>> {
-    const out = new Map<StateKey, number>();
-    const missing: StateKey[] = [];
-    for (const key of keys) {
-      const nid = this.keys.nid(key);
-      if (nid !== undefined) out.set(key, nid);
-      else missing.push(key);
-    }
-    if (missing.length > 0) {
-      const found = await this.lookupStateKeys(executor, missing);
-      for (const [key, nid] of found) {
-        out.set(key, nid);
-        this.keys.remember(key, nid);
-      }
-    }
-    return out;
+    return this.keys.nidsOf(keys, async (missing) => (await this.lookupStateKeys(executor, missing)).entries());
   }
 
   async stateKeysOf(nids: readonly number[], executor: Executor = this.db.kysely): Promise<Map<number, StateKey>> {
-    const out = new Map<number, StateKey>();
-    const missing: number[] = [];
-    for (const nid of nids) {
-      const key = this.keys.value(nid);
-      if (key !== undefined) out.set(nid, key);
-      else missing.push(nid);
-    }
-    for (let i = 0; i < missing.length; i += 500) {
-      const rows = await executor
-        .selectFrom("state_keys")
-        .select(["state_key_nid", "event_type", "state_key"])
-        .where("state_key_nid", "in", missing.slice(i, i + 500))
-        .execute();
-      for (const row of rows) {
-        const key = stateKey(row.event_type, row.state_key);
-        out.set(Number(row.state_key_nid), key);
-        this.keys.remember(key, Number(row.state_key_nid));
-      }
-    }
-    return out;
+    return this.keys.valuesOf(nids, async (chunk) => {
+      const rows = await executor.selectFrom("state_keys").select(["state_key_nid", "event_type", "state_key"]).where("state_key_nid", "in", chunk).execute();
+      return rows.map((row) => [stateKey(row.event_type, row.state_key), Number(row.state_key_nid)] as const);
+    });
   }
 
   private async node(nid: number, executor: Executor): Promise<SnapshotNode> {
