@@ -107,6 +107,7 @@ for (const database of DATABASE_KINDS) {
       assert.equal((await carol.post(`${V3}/keys/upload`, { device_keys: d.deviceKeys(), one_time_keys: keys })).status, 200);
       const again = await carol.post(`${V3}/keys/upload`, { one_time_keys: keys });
       assert.deepEqual(again.body, { one_time_key_counts: { signed_curve25519: 2 } });
+      assert.deepEqual((await sync(carol)).device_one_time_keys_count, { signed_curve25519: 2 }, "the upload shows in /sync, which counted 0 before");
       const clash = Object.fromEntries(Object.keys(keys).map((id) => [id, Object.values(d.oneTimeKeys(1))[0]]));
       const refused = await carol.post(`${V3}/keys/upload`, { one_time_keys: clash });
       assert.equal(refused.status, 400);
@@ -119,6 +120,8 @@ for (const database of DATABASE_KINDS) {
       const oneTime = d.oneTimeKeys(10);
       const fallback = d.fallbackKey();
       assert.equal((await dave.post(`${V3}/keys/upload`, { device_keys: d.deviceKeys(), one_time_keys: oneTime, fallback_keys: fallback })).status, 200);
+      // Counts /sync reported are kept between syncs (services/e2ee/key-count-cache.ts): the claims must still show.
+      assert.deepEqual((await sync(dave)).device_one_time_keys_count, { signed_curve25519: 10 });
       const claims = await Promise.all(
         Array.from({ length: 20 }, () => alice.post(`${V3}/keys/claim`, { one_time_keys: { [d.userId]: { [d.deviceId]: "signed_curve25519" } } })),
       );
@@ -313,6 +316,7 @@ for (const database of DATABASE_KINDS) {
       const kim = await login(hs, "alice", "KIMDEVICE");
       const d = new TestDevice("@alice:localhost", "KIMDEVICE");
       await kim.post(`${V3}/keys/upload`, { device_keys: d.deviceKeys(), one_time_keys: d.oneTimeKeys(3), fallback_keys: d.fallbackKey() });
+      assert.deepEqual((await sync(kim)).device_one_time_keys_count, { signed_curve25519: 3 });
       await bob.put(`${V3}/sendToDevice/m.test/del1`, { messages: { "@alice:localhost": { KIMDEVICE: { x: 1 } } } });
       const room = (await alice.post(`${V3}/createRoom`, { invite: ["@bob:localhost"] })).body["room_id"] as string;
       await bob.post(`${V3}/join/${encodeURIComponent(room)}`);
@@ -324,13 +328,17 @@ for (const database of DATABASE_KINDS) {
         auth: { type: "m.login.password", identifier: { type: "m.id.user", user: "alice" }, password: "correct horse battery", session: first.body["session"] },
       });
       assert.equal(done.status, 200, JSON.stringify(done.body));
+      // The same device ID logged in again is a new device: nothing of the old one shows.
+      const kimAgain = await login(hs, "alice", "KIMDEVICE");
+      const again = await sync(kimAgain);
+      assert.deepEqual(again.to_device.events, [], "the old device's messages went with it");
+      assert.deepEqual(again.device_one_time_keys_count, { signed_curve25519: 0 }, "and its keys, counted before, too");
+      assert.deepEqual(again.device_unused_fallback_key_types, []);
       const query = await bob.post(`${V3}/keys/query`, { device_keys: { "@alice:localhost": ["KIMDEVICE"] } });
       assert.deepEqual(query.body["device_keys"], { "@alice:localhost": {} });
       const claim = await bob.post(`${V3}/keys/claim`, { one_time_keys: { "@alice:localhost": { KIMDEVICE: "signed_curve25519" } } });
       assert.deepEqual(claim.body["one_time_keys"], {});
       assert.ok((await sync(bob, bobSince)).device_lists?.changed.includes("@alice:localhost"));
-      const kimAgain = await login(hs, "alice", "KIMDEVICE");
-      assert.deepEqual((await sync(kimAgain)).to_device.events, [], "the old device's messages went with it");
     });
 
     it("deactivation removes the account's keys, cross-signing identity and key backups", async () => {

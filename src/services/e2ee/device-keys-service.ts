@@ -8,6 +8,7 @@ import type { JsonObject, JsonValue } from "../../protocol/json.js";
 import type { Db, Tx } from "../../storage/db.js";
 import { wantedKey, type ClaimedKey, type E2eKeyStore, type KeySyncSummary, type UploadedKey } from "../../storage/e2e-key-store.js";
 import { ReadBatcher } from "../read-batcher.js";
+import { KeyCountCache } from "./key-count-cache.js";
 import type { Requester } from "../accounts/requester.js";
 import type { DeviceLists } from "./device-lists.js";
 import type { QueryOptions } from "./key-query.js";
@@ -30,6 +31,8 @@ export class DeviceKeysService {
   private remote: RemoteKeys | undefined;
   /** The devices of the members one message wakes each read their key counts: one statement for all (read-batcher.ts). */
   private readonly syncSummaries: ReadBatcher<{ userId: string; deviceId: string }, KeySyncSummary>;
+  /** What syncSummaries read, kept until the device's keys change (every writer here tells it first). */
+  readonly keyCounts = new KeyCountCache();
 
   constructor(
     private readonly db: Db,
@@ -49,6 +52,7 @@ export class DeviceKeysService {
 
   /** Checks and stores a device's keys in `tx` (its own upload, or a dehydrated device's); returns its one-time key counts. */
   async storeKeys(tx: Tx, userId: string, deviceId: string, body: UploadKeysBody): Promise<Record<string, number>> {
+    this.keyCounts.changing(tx, userId, [deviceId]);
     const deviceKeys = body.device_keys === undefined || body.device_keys === null ? undefined : checkDeviceKeys(body.device_keys, userId, deviceId);
     const storedJson = await this.store.deviceKeys(userId, deviceId, tx.db);
     const stored = storedJson === undefined ? undefined : (JSON.parse(storedJson) as JsonObject);
@@ -115,6 +119,9 @@ export class DeviceKeysService {
   private async claimLocal(wanted: readonly { userId: string; deviceId: string; algorithm: string }[], oneTimeKeys: ClaimResult): Promise<void> {
     // Each one-time key goes at most once; a device with none left gives its fallback key instead.
     const claimed = await this.db.transaction(async (tx) => {
+      const devicesByUser = new Map<string, string[]>();
+      for (const { userId, deviceId } of wanted) devicesByUser.set(userId, [...(devicesByUser.get(userId) ?? []), deviceId]);
+      for (const [userId, deviceIds] of devicesByUser) this.keyCounts.changing(tx, userId, deviceIds);
       const oneTime = await this.store.claimOneTimeKeys(tx.db, wanted);
       const out: { userId: string; deviceId: string; key: ClaimedKey }[] = [];
       for (const { userId, deviceId, algorithm } of wanted) {
@@ -130,7 +137,7 @@ export class DeviceKeysService {
   }
 
   /** Unclaimed one-time keys per algorithm and unused fallback key algorithms of a device, for /sync. */
-  syncSummary(userId: string, deviceId: string): Promise<KeySyncSummary> {
-    return this.syncSummaries.load({ userId, deviceId });
+  syncSummary(userId: string, deviceId: string): Promise<Readonly<KeySyncSummary>> {
+    return this.keyCounts.get(userId, deviceId, () => this.syncSummaries.load({ userId, deviceId }));
   }
 }

@@ -12,7 +12,7 @@ import type { ToDeviceService } from "./to-device-service.js";
 
 export class E2eeSync implements SyncContributor {
   /** The device's key counts, read while the rooms are computed. */
-  private readonly summaries = new WeakMap<SyncContext, Promise<KeySyncSummary>>();
+  private readonly summaries = new WeakMap<SyncContext, Promise<Readonly<KeySyncSummary>>>();
 
   constructor(
     private readonly toDevice: ToDeviceService,

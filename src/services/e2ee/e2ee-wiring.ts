@@ -70,7 +70,7 @@ export function wireE2ee(deps: E2eeDeps): E2ee {
   const crossSigning = new CrossSigningService(db, stores.crossSigning, stores.e2eKeys, stores.devices, deviceLists);
   const toDevice = new ToDeviceService(db, stores.toDevice, stores.devices, streams.to_device, notifier, clock, config.server_name);
   deps.sync.addContributor(new E2eeSync(toDevice, deviceLists, deviceKeys));
-  devices.onDevicesDeleted(deviceKeyCleanup(stores.e2eKeys, stores.crossSigning, stores.toDevice, deviceLists));
+  devices.onDevicesDeleted(deviceKeyCleanup(stores.e2eKeys, deviceKeys.keyCounts, stores.crossSigning, stores.toDevice, deviceLists));
   // Others show a device's display name from /keys/query: a rename is a device-list change (as Synapse).
   devices.onDeviceRenamed((tx, userId, deviceId) => deviceLists.recordChange(tx, userId, { deviceId }));
   const dehydratedDevices = new DehydratedDeviceService(db, stores.dehydratedDevices, stores.devices, devices, deviceKeys, toDevice, clock);
