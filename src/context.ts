@@ -280,8 +280,9 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
     accounts,
     heads,
     reader,
+    readReceipts: receipts,
   });
-  const { pushRules, notifications, pushers } = push;
+  const { pushRules, notifications, pushers, recentPushActions } = push;
 
   // End-to-end encryption: device keys and lists, to-device messages, cross-signing, key backups.
   const { deviceLists, deviceKeys, keyQuery, crossSigning, toDevice, dehydratedDevices, keyBackup } = wireE2ee({ config, db, stores, streams, notifier, clock, sync, syncMemo, devices, accounts });
@@ -412,6 +413,7 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
     initialSync,
     pushRules,
     notifications,
+    recentPushActions,
     pushers,
     keyBackup,
     deviceLists,

@@ -62,6 +62,7 @@ import type { RequestAuthenticator } from "./federation/request-authenticator.js
 import type { ServerKeyPublisher } from "./federation/server-key-publisher.js";
 import type { TransactionReceiver } from "./federation/transaction-receiver.js";
 import type { FederationRooms } from "./federation/room-join-wiring.js";
+import type { RecentPushActions } from "./push/recent-push-actions.js";
 
 export interface Services {
   readonly clock: Clock;
@@ -103,6 +104,8 @@ export interface Services {
   readonly initialSync: InitialSyncService;
   readonly pushRules: PushRuleService;
   readonly notifications: NotificationsService;
+  /** Recent events' push actions, from which woken long-polls add to their unread counts. */
+  readonly recentPushActions: RecentPushActions;
   readonly pushers: PusherService;
   readonly keyBackup: KeyBackupService;
   readonly deviceLists: DeviceLists;

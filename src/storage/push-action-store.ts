@@ -152,6 +152,8 @@ export interface RoomCountsSince {
   counts: ThreadCount[];
   /** The read positions the entries were counted after, as text that is equal when they are. */
   readPositions: string;
+  /** The same, per thread ("" for unthreaded receipts), sorted by thread. */
+  positions: { threadId: string; pos: number }[];
   /** A redaction in the range may have removed entries counted before it. */
   redacted: boolean;
 }
@@ -304,16 +306,16 @@ export class PushActionStore {
         }
         const key = roomCountKey({ userId: r.user_id, roomNid, upTo: Number(r.up_to), countedTo: Number(r.counted_to) });
         let answer = answers.get(key);
-        if (!answer) answers.set(key, (answer = { counts: [], readPositions: "", redacted: false }));
+        if (!answer) answers.set(key, (answer = { counts: [], readPositions: "", positions: [], redacted: false }));
         if (r.kind === "redaction") answer.redacted = true;
         else answer.counts.push({ threadId: r.thread_id ?? "", notifications: Number(r.n), highlights: Number(r.h ?? 0) });
       }
     }
     return wanted.map((w) => {
-      const answer = answers.get(roomCountKey(w)) ?? { counts: [], readPositions: "", redacted: false };
+      const answer = answers.get(roomCountKey(w)) ?? { counts: [], readPositions: "", positions: [], redacted: false };
       const read = positions.get(`${w.roomNid} ${w.userId}`) ?? [];
       read.sort((a, b) => (a.threadId < b.threadId ? -1 : a.threadId > b.threadId ? 1 : 0));
-      return { ...answer, readPositions: read.map((p) => `${p.threadId}@${p.pos}`).join(" ") };
+      return { ...answer, readPositions: read.map((p) => `${p.threadId}@${p.pos}`).join(" "), positions: read };
     });
   }
 

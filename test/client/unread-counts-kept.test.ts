@@ -1,6 +1,7 @@
 /**
  * Unread counts kept between long-polls (services/push/unread-count-cache.ts): a member woken again
- * and again gets counts that add only what came since, and these must stay what counting afresh gives
+ * and again gets counts that add only what came since (from the log of recent push actions where it
+ * can tell, recent-push-actions.ts, else from storage), and these must stay what counting afresh gives
  * through new messages, redactions of messages counted earlier, read receipts, the member's own
  * messages and threads; a count up to an earlier position, and a cache too small to keep every room,
  * answer right as well. On SQLite and PostgreSQL.
@@ -72,6 +73,8 @@ for (const database of DATABASE_KINDS) {
       const roomId = await sharedRoom();
       let since = (await sync("?timeout=0")).next_batch;
       const sent: string[] = [];
+      const log = hs.server.context.services.recentPushActions;
+      const answeredBefore = log.answered;
       // Woken once per message: every count after the first adds one message to the kept count.
       for (let i = 1; i <= 6; i++) {
         const waiting = sync(`?since=${q(since)}&timeout=10000`);
@@ -80,6 +83,7 @@ for (const database of DATABASE_KINDS) {
         assert.deepEqual(woken.rooms?.join?.[roomId]?.unread_notifications, { notification_count: i, highlight_count: i >= 4 ? 1 : 0 }, `after message ${i}`);
         since = woken.next_batch;
       }
+      assert.ok(log.answered - answeredBefore >= 5, "the counts after the first added what the log of recent push actions holds");
 
       // The redaction of a message counted two wake-ups ago takes it out of the count.
       assert.equal((await bob.put(`${V3}/rooms/${q(roomId)}/redact/${q(sent[0] as string)}/r1`, {})).status, 200);
@@ -134,7 +138,7 @@ for (const database of DATABASE_KINDS) {
       const total = (counts: readonly { notifications: number }[]): number => counts.reduce((sum, c) => sum + c.notifications, 0);
 
       // One room kept at a time, shared reads as each database uses them.
-      const cache = new UnreadCountCache(stores.pushActions, db.statementsAreRoundTrips, 1);
+      const cache = new UnreadCountCache(stores.pushActions, db.statementsAreRoundTrips, undefined, 1);
       await send(bob, roomA, { msgtype: "m.text", body: "a1" });
       const early = notifier.positions().events;
       await send(bob, roomA, { msgtype: "m.text", body: "a2" });

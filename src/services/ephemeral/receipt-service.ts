@@ -47,6 +47,13 @@ export class ReceiptService {
     private readonly onActivity: (userId: string) => void = () => undefined,
   ) {}
 
+  private readonly readMovedListeners: ((userId: string) => void)[] = [];
+
+  /** `listener` hears of each local user's read receipt (m.read or m.read.private) that moved, once it committed. */
+  onOwnReadReceiptMoved(listener: (userId: string) => void): void {
+    this.readMovedListeners.push(listener);
+  }
+
   /** POST /rooms/{roomId}/receipt/{receiptType}/{eventId}; `threadId` undefined for an unthreaded receipt. */
   async postReceipt(requester: Requester, roomId: string, receiptType: ReceiptType, eventId: string, threadId: string | undefined): Promise<void> {
     if (receiptType === "m.fully_read") {
@@ -133,7 +140,10 @@ export class ReceiptService {
     if (receiptType === "m.read" && remoteTs === undefined) await this.announce?.(tx, roomId, userId, event.eventId, ts, threadId);
     // A private receipt concerns only its owner; a public one every member of the room.
     const audience: Pick<Notification, "roomIds" | "userIds"> = receiptType === "m.read.private" ? { userIds: [userId] } : { roomIds: [roomId] };
-    tx.onCommit(() => this.notifier.notify({ stream: "receipts", position: this.streams.receipts.current, ...audience }));
+    tx.onCommit(() => {
+      if (remoteTs === undefined) for (const listener of this.readMovedListeners) listener(userId);
+      this.notifier.notify({ stream: "receipts", position: this.streams.receipts.current, ...audience });
+    });
   }
 
   private async writeFullyRead(tx: Tx, roomNid: number, roomId: string, userId: string, event: StoredEvent & { streamOrdering: number }): Promise<void> {

@@ -18,6 +18,7 @@ import type { NewPushAction, PushActionStore } from "../../storage/push-action-s
 import type { PersistContext, PersistHook } from "../rooms/event-persister.js";
 import { roomEventOf } from "../rooms/room-event-view.js";
 import type { PushRulesCache } from "./push-rules-cache.js";
+import type { LoggedEvent, RecentPushActions } from "./recent-push-actions.js";
 import { lruCache } from "../../lru.js";
 
 type JoinedMembers = Awaited<ReturnType<PushActionStore["joinedMembers"]>>;
@@ -28,7 +29,8 @@ export const MAIN_THREAD = "main";
 /** Those of `userIds` who ignore `sender`, read with `executor` (the event's transaction) where not known. */
 export type IgnoringSender = (executor: Executor, userIds: readonly string[], sender: string) => Promise<ReadonlySet<string>>;
 
-export function pushEvaluationHook(actions: PushActionStore, events: EventStore, rules: PushRulesCache, ignoring: IgnoringSender, serverName: string): PersistHook {
+/** `recent`: told of every event this hook ran for, once it committed, with the actions stored for it. */
+export function pushEvaluationHook(actions: PushActionStore, events: EventStore, rules: PushRulesCache, ignoring: IgnoringSender, serverName: string, recent?: RecentPushActions): PersistHook {
   const isLocal = (userId: string): boolean => userId.endsWith(`:${serverName}`);
   // Joined members by room, read once and then kept up to date by the room's events: the room's writer
   // is the only one that changes them, and it runs this hook. A member event applies its own change
@@ -63,6 +65,8 @@ export function pushEvaluationHook(actions: PushActionStore, events: EventStore,
     }
     const roomNid = head.room.roomNid;
     const threadId = context.threadId ?? MAIN_THREAD;
+    const logged: LoggedEvent = { position: context.streamOrdering, sender: event.sender, threadId, redaction: event.type === "m.room.redaction", notified: new Map() };
+    if (recent) context.afterCommit(() => recent.record(roomNid, logged));
     if (isLocal(event.sender)) await actions.recordSent(tx.db, { roomNid, userId: event.sender, threadId, streamOrdering: context.streamOrdering });
 
     const members = await joinedMembers(context);
@@ -97,10 +101,9 @@ export function pushEvaluationHook(actions: PushActionStore, events: EventStore,
       rows.map((r) => r.userId),
       event.sender,
     );
-    await actions.insertActions(
-      tx.db,
-      rows.filter((r) => !ignorers.has(r.userId)),
-    );
+    const stored = rows.filter((r) => !ignorers.has(r.userId));
+    await actions.insertActions(tx.db, stored);
+    for (const r of stored) logged.notified.set(r.userId, r.highlight);
   };
 }
 

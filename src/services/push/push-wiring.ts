@@ -37,6 +37,7 @@ import { PushGatewayClient } from "./pusher-gateway.js";
 import { PusherSender } from "./pusher-sender.js";
 import { PusherService } from "./pusher-service.js";
 import { unreadSyncContributor } from "./unread-sync.js";
+import { RecentPushActions } from "./recent-push-actions.js";
 
 export interface PushDeps {
   config: Config;
@@ -55,11 +56,14 @@ export interface PushDeps {
   accounts: AccountService;
   heads: CurrentStateCache;
   reader: RoomStateReader;
+  /** Where local users' read receipts move (unread counts kept between syncs must hear of it). */
+  readReceipts: { onOwnReadReceiptMoved(listener: (userId: string) => void): void };
 }
 
 export interface Push {
   pushRules: PushRuleService;
   notifications: NotificationsService;
+  recentPushActions: RecentPushActions;
   pushers: PusherService;
   close(): Promise<void>;
 }
@@ -69,9 +73,12 @@ export async function wirePush(deps: PushDeps): Promise<Push> {
   const pushRulesCache = new PushRulesCache(stores.pushRules, notifier);
   const pushRules = new PushRuleService(db, stores.pushRules, deps.accountDataStream, notifier, pushRulesCache);
   deps.accountData.addManagedReader("m.push_rules", async (userId) => ({ global: await pushRules.ruleset(userId) }));
-  deps.persister.addHook(pushEvaluationHook(stores.pushActions, stores.events, pushRulesCache, deps.ignoringSender, config.server_name));
+  // Every event after this position goes through the hook below, which logs its push actions.
+  const recentActions = new RecentPushActions(notifier.position("events"));
+  deps.readReceipts.onOwnReadReceiptMoved((userId) => recentActions.readMoved(userId));
+  deps.persister.addHook(pushEvaluationHook(stores.pushActions, stores.events, pushRulesCache, deps.ignoringSender, config.server_name, recentActions));
   deps.sync.addContributor(pushRulesSyncContributor(pushRules, stores.pushRules));
-  deps.sync.addContributor(unreadSyncContributor(stores.pushActions, db.statementsAreRoundTrips));
+  deps.sync.addContributor(unreadSyncContributor(stores.pushActions, db.statementsAreRoundTrips, recentActions));
   const notifications = new NotificationsService(stores.pushActions, stores.events, stores.rooms, deps.formatter);
 
   const pushers = new PusherService(db, stores.pushers, stores.users, clock, () => notifier.position("events"));
@@ -96,6 +103,7 @@ export async function wirePush(deps: PushDeps): Promise<Push> {
   return {
     pushRules,
     notifications,
+    recentPushActions: recentActions,
     pushers,
     close: async () => {
       await pusherSender.close();

@@ -8,6 +8,10 @@
  * removes the entries of the event it redacts, which may have been counted). Otherwise, or when a count
  * up to an earlier position is asked for (a slower device), the room is counted in full again.
  *
+ * Where the log of recent push actions (recent-push-actions.ts) covers what came since, and the user's
+ * read receipts have not moved since the kept count read them, the entries are taken from it instead:
+ * a woken long-poll then asks storage nothing.
+ *
  * Nothing else removes push actions (storage/push-action-store.ts deletes only for redactions), and
  * the entries up to a counted position never change afterwards: positions handed to /sync are complete
  * (every event up to them is committed), and events stored later, backfilled history included, are at
@@ -16,10 +20,14 @@
  */
 import type { PushActionStore, RoomCountsSince, RoomCountWanted, ThreadCount } from "../../storage/push-action-store.js";
 import { ReadBatcher } from "../read-batcher.js";
+import type { ReadPosition, RecentPushActions } from "./recent-push-actions.js";
 
 interface Counted {
   upTo: number;
   readPositions: string;
+  positions: readonly ReadPosition[];
+  /** The user's read version (RecentPushActions.readVersion) from before the positions were read. */
+  readVersion: number;
   counts: readonly ThreadCount[];
 }
 
@@ -34,6 +42,7 @@ export class UnreadCountCache {
   constructor(
     store: PushActionStore,
     shareReads: boolean,
+    private readonly recent: RecentPushActions | undefined,
     private readonly capacity = DEFAULT_CAPACITY,
   ) {
     this.reads = new ReadBatcher((wanted) => store.unreadCountsSince(wanted), shareReads);
@@ -44,6 +53,15 @@ export class UnreadCountCache {
     const key = `${roomNid} ${userId}`;
     const before = this.counted.get(key);
     const base = before !== undefined && before.upTo <= upTo ? before : undefined;
+    const readVersion = this.recent?.readVersion(userId) ?? 0;
+    if (base !== undefined && this.recent !== undefined && base.readVersion === readVersion) {
+      const more = this.recent.since(roomNid, userId, base.upTo, upTo, base.positions);
+      if (more !== undefined) {
+        const counts = added(base.counts, more);
+        this.keep(key, { ...base, upTo, counts });
+        return counts;
+      }
+    }
     let answer = await this.reads.load({ userId, roomNid, upTo, countedTo: base?.upTo ?? 0 });
     let counts: readonly ThreadCount[];
     if (base === undefined) counts = answer.counts;
@@ -52,7 +70,7 @@ export class UnreadCountCache {
       answer = await this.reads.load({ userId, roomNid, upTo, countedTo: 0 });
       counts = answer.counts;
     }
-    this.keep(key, { upTo, readPositions: answer.readPositions, counts });
+    this.keep(key, { upTo, readPositions: answer.readPositions, positions: answer.positions, readVersion, counts });
     return counts;
   }
 

@@ -10,6 +10,7 @@ import { MAIN_THREAD } from "./push-evaluation-hook.js";
 import { ReadPositions } from "./read-positions.js";
 import { nonZeroCounts, unreadByThreadInRooms, type UnreadCount } from "./unread-counts.js";
 import { UnreadCountCache } from "./unread-count-cache.js";
+import type { RecentPushActions } from "./recent-push-actions.js";
 
 interface PerSync {
   /**
@@ -22,9 +23,12 @@ interface PerSync {
 
 const toClient = (count: UnreadCount | undefined) => ({ notification_count: count?.notifications ?? 0, highlight_count: count?.highlights ?? 0 });
 
-/** `shareReads`: the members one message wakes count that room in one statement (read-batcher.ts). */
-export function unreadSyncContributor(store: PushActionStore, shareReads: boolean): SyncContributor {
-  const roomCounts = new UnreadCountCache(store, shareReads);
+/**
+ * `shareReads`: the members one message wakes count that room in one statement (read-batcher.ts);
+ * `recent`: what they add since their last count, where it can tell (recent-push-actions.ts).
+ */
+export function unreadSyncContributor(store: PushActionStore, shareReads: boolean, recent?: RecentPushActions): SyncContributor {
+  const roomCounts = new UnreadCountCache(store, shareReads, recent);
   // Room numbers (and, for a sync of every room, all read positions) once per sync computation.
   const loaded = new WeakMap<SyncContext, Promise<PerSync>>();
   const perSync = (context: SyncContext): Promise<PerSync> => {
