@@ -35,6 +35,8 @@ export type PresenceAnnouncer = (userId: string, presence: UserPresence) => void
 
 interface Live extends UserPresence {
   timer?: NodeJS.Timeout;
+  /** When `timer` fires. */
+  timerAt?: number;
 }
 
 export class PresenceService {
@@ -184,16 +186,27 @@ export class PresenceService {
   }
 
   private schedule(userId: string, p: Live): void {
+    const deadline = this.closed ? undefined : machine.nextDeadline(p, this.options);
+    // A timer due no later than the deadline is kept: when it fires, the update finds the deadline
+    // moved and sets the next one. Every sync moves the offline deadline on; setting a new timer for
+    // each cost more than the odd early wake-up.
+    if (deadline !== undefined && p.timer !== undefined && p.timerAt !== undefined && p.timerAt <= deadline) return;
     if (p.timer) clearTimeout(p.timer);
     p.timer = undefined;
-    const deadline = machine.nextDeadline(p, this.options);
-    if (deadline === undefined || this.closed) return;
+    p.timerAt = undefined;
+    if (deadline === undefined) return;
     const timer = setTimeout(() => {
+      const live = this.live.get(userId);
+      if (live?.timer === timer) {
+        live.timer = undefined;
+        live.timerAt = undefined;
+      }
       void this.update(userId, () => undefined).catch((error: unknown) => this.log.warn({ err: error, userId }, "presence timeout failed"));
     }, Math.max(0, deadline - this.clock.now()) + 1);
     // Presence timers must never keep the process alive.
     timer.unref();
     p.timer = timer;
+    p.timerAt = deadline;
   }
 
   /** Stops every timer (on shutdown); later updates are ignored. */
