@@ -282,7 +282,7 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
     reader,
     readReceipts: receipts,
   });
-  const { pushRules, notifications, pushers, recentPushActions } = push;
+  const { pushRules, notifications, pushers, recentPushActions, stagedPushActions } = push;
 
   // End-to-end encryption: device keys and lists, to-device messages, cross-signing, key backups.
   const { deviceLists, deviceKeys, keyQuery, crossSigning, toDevice, dehydratedDevices, keyBackup } = wireE2ee({ config, db, stores, streams, notifier, clock, sync, syncMemo, devices, accounts });
@@ -414,6 +414,7 @@ export async function createContext(config: Config, secrets: Secrets, db: Db, lo
     pushRules,
     notifications,
     recentPushActions,
+    stagedPushActions,
     pushers,
     keyBackup,
     deviceLists,

@@ -24,6 +24,8 @@ export const pushConfigSchema = z
     ip_range_blocklist: z.array(ipRangeSchema).default(() => [...DEFAULT_IP_RANGE_BLOCKLIST]),
     /** Exceptions to the blocklist (a gateway in your own network). */
     ip_range_allowlist: z.array(ipRangeSchema).default([]),
+    /** How often new push actions move from staging to the table ordered by user (services/push/staged-push-actions.ts). */
+    staged_actions_move_ms: z.number().int().positive().default(1_000),
   })
   .strict();
 
@@ -39,4 +41,5 @@ export const DEFAULT_PUSH_CONFIG: PushConfig = {
   give_up_after_ms: 86_400_000,
   ip_range_blocklist: [...DEFAULT_IP_RANGE_BLOCKLIST],
   ip_range_allowlist: [],
+  staged_actions_move_ms: 1_000,
 };

@@ -63,6 +63,7 @@ import type { ServerKeyPublisher } from "./federation/server-key-publisher.js";
 import type { TransactionReceiver } from "./federation/transaction-receiver.js";
 import type { FederationRooms } from "./federation/room-join-wiring.js";
 import type { RecentPushActions } from "./push/recent-push-actions.js";
+import type { StagedPushActions } from "./push/staged-push-actions.js";
 
 export interface Services {
   readonly clock: Clock;
@@ -106,6 +107,8 @@ export interface Services {
   readonly notifications: NotificationsService;
   /** Recent events' push actions, from which woken long-polls add to their unread counts. */
   readonly recentPushActions: RecentPushActions;
+  /** Moves staged push actions to where unread counts read them by user. */
+  readonly stagedPushActions: StagedPushActions;
   readonly pushers: PusherService;
   readonly keyBackup: KeyBackupService;
   readonly deviceLists: DeviceLists;

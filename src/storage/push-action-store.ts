@@ -4,6 +4,7 @@
  * last sent an event (`push_sent_positions`). Also what the evaluation reads besides the rules: the
  * room's joined members and the ignore lists of those it would notify.
  */
+import { sql } from "kysely";
 import type { PushAction } from "../protocol/push/types.js";
 import type { Db, Executor } from "./db.js";
 import { placeholderList, placeholderRows, Statement, StatementsByCount } from "./statement.js";
@@ -12,10 +13,13 @@ import { placeholderList, placeholderRows, Statement, StatementsByCount } from "
 const ACTIONS_PER_STATEMENT = 200;
 const insertActionRows = new StatementsByCount(
   (n) =>
-    `INSERT INTO event_push_actions (event_nid, room_nid, user_id, thread_id, stream_ordering, notify, highlight, actions)
-     VALUES ${placeholderRows(n, 8)} ON CONFLICT (event_nid, user_id) DO NOTHING`,
-  { batchAs: "event_push_actions" },
+    `INSERT INTO event_push_actions_staging (event_nid, room_nid, user_id, thread_id, stream_ordering, notify, highlight, actions)
+     VALUES ${placeholderRows(n, 8)} ON CONFLICT (room_nid, stream_ordering, user_id) DO NOTHING`,
+  { batchAs: "event_push_actions_staging" },
 );
+/** The tables push actions live in: new ones staged, older ones moved (migration 035). Every reader reads both in one statement. */
+const ACTION_TABLES = ["event_push_actions", "event_push_actions_staging"] as const;
+const ACTION_COLUMNS = "event_nid, room_nid, user_id, thread_id, stream_ordering, notify, highlight, actions";
 /** The receipts that mark what a user has read. */
 export const READ_RECEIPT_TYPES = ["m.read", "m.read.private"] as const;
 
@@ -53,13 +57,15 @@ const unreadSinceInRooms = new StatementsByCount<{ kind: "count" | "position" | 
        FROM wanted w LEFT JOIN per_thread t ON t.user_id = w.user_id AND t.room_nid = w.room_nid AND t.thread_id = ''
        GROUP BY w.user_id, w.room_nid, w.up_to, w.counted_to
      )
-     SELECT 'count' AS kind, u.user_id, u.room_nid, u.up_to, u.counted_to, a.thread_id, COUNT(*) AS n, SUM(a.highlight) AS h
+     ${ACTION_TABLES.map(
+       (table) => `SELECT 'count' AS kind, u.user_id, u.room_nid, u.up_to, u.counted_to, a.thread_id, COUNT(*) AS n, SUM(a.highlight) AS h
      FROM unthreaded u
-     CROSS JOIN event_push_actions a
+     CROSS JOIN ${table} a
      LEFT JOIN per_thread t ON t.user_id = u.user_id AND t.room_nid = u.room_nid AND t.thread_id = a.thread_id
      WHERE a.user_id = u.user_id AND a.room_nid = u.room_nid AND a.notify = 1 AND a.stream_ordering <= u.up_to
        AND a.stream_ordering > u.counted_to AND a.stream_ordering > u.pos AND a.stream_ordering > COALESCE(t.pos, 0)
-     GROUP BY u.user_id, u.room_nid, u.up_to, u.counted_to, a.thread_id
+     GROUP BY u.user_id, u.room_nid, u.up_to, u.counted_to, a.thread_id`,
+     ).join("\n     UNION ALL\n     ")}
      UNION ALL
      SELECT 'position', user_id, room_nid, NULL, NULL, thread_id, pos, NULL FROM per_thread
      UNION ALL
@@ -72,20 +78,26 @@ const ROOMS_PER_COUNT = 200;
 const countsByThreadInManyRooms = new StatementsByCount<{ room_nid: number; thread_id: string; n: number; h: number | null }>(
   // VALUES columns are column1, column2 on both databases; the casts give PostgreSQL their types.
   (n) =>
-    `SELECT a.room_nid, a.thread_id, COUNT(*) AS n, SUM(a.highlight) AS h
-     FROM (VALUES ${new Array(n).fill("(CAST(? AS BIGINT), CAST(? AS BIGINT))").join(", ")}) AS p
-     JOIN event_push_actions a ON a.room_nid = p.column1 AND a.stream_ordering > p.column2
-     WHERE a.user_id = ? AND a.stream_ordering <= ? AND a.notify = 1
+    `WITH p (room_nid, from_pos) AS (VALUES ${new Array(n).fill("(CAST(? AS BIGINT), CAST(? AS BIGINT))").join(", ")}),
+     wanted (user_id, up_to) AS (VALUES (CAST(? AS TEXT), CAST(? AS BIGINT)))
+     ${ACTION_TABLES.map(
+       (table) => `SELECT a.room_nid, a.thread_id, COUNT(*) AS n, SUM(a.highlight) AS h
+     FROM wanted w CROSS JOIN p JOIN ${table} a ON a.room_nid = p.room_nid AND a.stream_ordering > p.from_pos
+     WHERE a.user_id = w.user_id AND a.stream_ordering <= w.up_to AND a.notify = 1
      GROUP BY a.room_nid, a.thread_id`,
+     ).join(" UNION ALL ")}`,
 );
 const THREADS_PER_COUNT = 200;
 const countsInManyThreads = new StatementsByCount<{ room_nid: number; thread_id: string; n: number; h: number | null }>(
   (n) =>
-    `SELECT p.column1 AS room_nid, p.column2 AS thread_id, COUNT(*) AS n, SUM(a.highlight) AS h
-     FROM (VALUES ${new Array(n).fill("(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT))").join(", ")}) AS p
-     JOIN event_push_actions a ON a.room_nid = p.column1 AND a.thread_id = p.column2 AND a.stream_ordering > p.column3
-     WHERE a.user_id = ? AND a.stream_ordering <= ? AND a.notify = 1
-     GROUP BY p.column1, p.column2`,
+    `WITH p (room_nid, thread_id, from_pos) AS (VALUES ${new Array(n).fill("(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT))").join(", ")}),
+     wanted (user_id, up_to) AS (VALUES (CAST(? AS TEXT), CAST(? AS BIGINT)))
+     ${ACTION_TABLES.map(
+       (table) => `SELECT p.room_nid, p.thread_id, COUNT(*) AS n, SUM(a.highlight) AS h
+     FROM wanted w CROSS JOIN p JOIN ${table} a ON a.room_nid = p.room_nid AND a.thread_id = p.thread_id AND a.stream_ordering > p.from_pos
+     WHERE a.user_id = w.user_id AND a.stream_ordering <= w.up_to AND a.notify = 1
+     GROUP BY p.room_nid, p.thread_id`,
+     ).join(" UNION ALL ")}`,
 );
 const upsertSentPosition = new Statement(
   `INSERT INTO push_sent_positions (room_nid, user_id, thread_id, stream_ordering) VALUES (?, ?, ?, ?)
@@ -96,6 +108,16 @@ const upsertSentPosition = new Statement(
 
 
 const roomCountKey = (w: RoomCountWanted): string => `${w.roomNid} ${w.upTo} ${w.countedTo} ${w.userId}`;
+
+/** Adds `count` to the list's entry for its thread (entries of a thread may come from both tables). */
+function addCount(list: ThreadCount[], count: ThreadCount): void {
+  const same = list.find((c) => c.threadId === count.threadId);
+  if (same === undefined) list.push(count);
+  else {
+    same.notifications += count.notifications;
+    same.highlights += count.highlights;
+  }
+}
 
 /** How countsInThreads names a room's thread. */
 export function threadCountKey(roomNid: number, threadId: string): string {
@@ -198,7 +220,29 @@ export class PushActionStore {
 
   /** Forgets the notifications of a redacted event. */
   async deleteActionsOf(executor: Executor, eventNid: number): Promise<void> {
-    await executor.deleteFrom("event_push_actions").where("event_nid", "=", eventNid).execute();
+    for (const table of ACTION_TABLES) await executor.deleteFrom(table).where("event_nid", "=", eventNid).execute();
+  }
+
+  /**
+   * Moves the staged push actions up to stream position `upTo` into event_push_actions, ordered by
+   * user so that each user's entries go to their range together. `upTo` must be a complete position
+   * (every event up to it committed): no transaction still to commit can stage an entry at or below it.
+   * Returns how many were moved.
+   */
+  async moveStaged(executor: Executor, upTo: number): Promise<number> {
+    if (this.db.dialect === "postgres") {
+      // One statement: the rows deleted are exactly the rows inserted, whatever commits meanwhile.
+      const result = await sql`WITH moved AS (DELETE FROM event_push_actions_staging WHERE stream_ordering <= ${upTo} RETURNING ${sql.raw(ACTION_COLUMNS)})
+        INSERT INTO event_push_actions (${sql.raw(ACTION_COLUMNS)}) SELECT ${sql.raw(ACTION_COLUMNS)} FROM moved ORDER BY user_id, room_nid, stream_ordering
+        ON CONFLICT (event_nid, user_id) DO NOTHING`.execute(executor);
+      return Number(result.numAffectedRows ?? 0n);
+    }
+    // SQLite runs one write transaction at a time: nothing else writes between the two statements.
+    const result = await sql`INSERT INTO event_push_actions (${sql.raw(ACTION_COLUMNS)})
+      SELECT ${sql.raw(ACTION_COLUMNS)} FROM event_push_actions_staging WHERE stream_ordering <= ${upTo} ORDER BY user_id, room_nid, stream_ordering
+      ON CONFLICT (event_nid, user_id) DO NOTHING`.execute(executor);
+    await sql`DELETE FROM event_push_actions_staging WHERE stream_ordering <= ${upTo}`.execute(executor);
+    return Number(result.numAffectedRows ?? 0n);
   }
 
   /** Forgets an event's notifications if it is marked redacted (in this transaction or before). */
@@ -258,7 +302,7 @@ export class PushActionStore {
         const roomNid = Number(row.room_nid);
         let list = out.get(roomNid);
         if (!list) out.set(roomNid, (list = []));
-        list.push({ threadId: row.thread_id, notifications: Number(row.n), highlights: Number(row.h ?? 0) });
+        addCount(list, { threadId: row.thread_id, notifications: Number(row.n), highlights: Number(row.h ?? 0) });
       }
     }
     return out;
@@ -276,7 +320,10 @@ export class PushActionStore {
       const params: unknown[] = chunk.flatMap((t) => [t.roomNid, t.threadId, t.after]);
       params.push(userId, upTo);
       for (const row of await countsInManyThreads.of(chunk.length).all(this.db.dialect, this.db.kysely, params)) {
-        out.set(threadCountKey(Number(row.room_nid), row.thread_id), { threadId: row.thread_id, notifications: Number(row.n), highlights: Number(row.h ?? 0) });
+        // Each thread's entries may lie in both tables: one row each.
+        const count = out.get(threadCountKey(Number(row.room_nid), row.thread_id)) as ThreadCount;
+        count.notifications += Number(row.n);
+        count.highlights += Number(row.h ?? 0);
       }
     }
     return out;
@@ -308,7 +355,7 @@ export class PushActionStore {
         let answer = answers.get(key);
         if (!answer) answers.set(key, (answer = { counts: [], readPositions: "", positions: [], redacted: false }));
         if (r.kind === "redaction") answer.redacted = true;
-        else answer.counts.push({ threadId: r.thread_id ?? "", notifications: Number(r.n), highlights: Number(r.h ?? 0) });
+        else addCount(answer.counts, { threadId: r.thread_id ?? "", notifications: Number(r.n), highlights: Number(r.h ?? 0) });
       }
     }
     return wanted.map((w) => {
@@ -321,14 +368,17 @@ export class PushActionStore {
 
   /** The user's notifications before a stream position, newest first. */
   async notifications(userId: string, before: number, limit: number, onlyHighlight: boolean): Promise<StoredPushAction[]> {
-    let query = this.db.kysely
-      .selectFrom("event_push_actions")
-      .select(["event_nid", "room_nid", "thread_id", "stream_ordering", "highlight", "actions"])
-      .where("user_id", "=", userId)
-      .where("stream_ordering", "<", before)
-      .where("notify", "=", 1);
-    if (onlyHighlight) query = query.where("highlight", "=", 1);
-    const rows = await query.orderBy("stream_ordering", "desc").limit(limit).execute();
+    const highlight = onlyHighlight ? sql`AND highlight = 1` : sql``;
+    // Both tables in one statement (a move between two would show an entry twice or not at all).
+    const { rows } = await sql<{ event_nid: number; room_nid: number; thread_id: string; stream_ordering: number; highlight: number; actions: string }>`
+      SELECT event_nid, room_nid, thread_id, stream_ordering, highlight, actions FROM (
+        SELECT event_nid, room_nid, thread_id, stream_ordering, highlight, actions FROM event_push_actions
+        WHERE user_id = ${userId} AND stream_ordering < ${before} AND notify = 1 ${highlight}
+        ORDER BY stream_ordering DESC LIMIT ${limit}) AS moved
+      UNION ALL
+      SELECT event_nid, room_nid, thread_id, stream_ordering, highlight, actions FROM event_push_actions_staging
+      WHERE user_id = ${userId} AND stream_ordering < ${before} AND notify = 1 ${highlight}
+      ORDER BY stream_ordering DESC LIMIT ${limit}`.execute(this.db.kysely);
     return rows.map((r) => ({
       eventNid: Number(r.event_nid),
       roomNid: Number(r.room_nid),

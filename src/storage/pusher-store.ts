@@ -1,7 +1,8 @@
 /**
  * Pushers (schema/pushers.ts) and what their delivery reads: a pusher's pending notifications are its
- * user's `event_push_actions` rows after the pusher's position, found through the events' stream
- * positions (the unique index on events.stream_ordering), so that push actions need no second index.
+ * user's push actions after the pusher's position: the moved ones (`event_push_actions`) found through
+ * the events' stream positions (the unique index on events.stream_ordering), so that they need no second
+ * index, and the staged ones read directly.
  */
 import type { Selectable } from "kysely";
 import type { PushersTable } from "./schema/pushers.js";
@@ -42,18 +43,30 @@ export interface PendingPush {
 }
 
 // What every pusher asks after each event that notified its user: precompiled (statement.ts).
+// Push actions are staged, then moved (migration 035): each reads both tables in one statement, the
+// staged ones (few, keyed by room and position) without the events. The moved ones are reached from
+// the events in the range (CROSS JOIN fixes that order for SQLite, whose planner otherwise started
+// from the user's whole history in the index by user).
 const pendingActions = new Statement<{ event_nid: number; room_nid: number; thread_id: string; stream_ordering: number; actions: string }>(
-  `SELECT a.event_nid, a.room_nid, a.thread_id, a.stream_ordering, a.actions
-   FROM events e JOIN event_push_actions a ON a.event_nid = e.event_nid AND a.user_id = ?
-   WHERE e.stream_ordering > ? AND e.stream_ordering <= ? AND a.notify = 1
-   ORDER BY e.stream_ordering LIMIT ?`,
+  `SELECT event_nid, room_nid, thread_id, stream_ordering, actions FROM (
+     SELECT a.event_nid, a.room_nid, a.thread_id, a.stream_ordering, a.actions
+     FROM events e CROSS JOIN event_push_actions a
+     WHERE a.event_nid = e.event_nid AND a.user_id = ? AND e.stream_ordering > ? AND e.stream_ordering <= ? AND a.notify = 1
+     UNION ALL
+     SELECT s.event_nid, s.room_nid, s.thread_id, s.stream_ordering, s.actions FROM event_push_actions_staging s
+     WHERE s.user_id = ? AND s.stream_ordering > ? AND s.stream_ordering <= ? AND s.notify = 1
+   ) AS actions ORDER BY stream_ordering LIMIT ?`,
 );
 const USERS_PER_SCAN = 200;
 const notifiedAmong = new StatementsByCount<{ user_id: string; event_nid: number; room_nid: number; thread_id: string; stream_ordering: number; actions: string }>(
-  (n) => `SELECT a.user_id, a.event_nid, a.room_nid, a.thread_id, a.stream_ordering, a.actions
-   FROM events e JOIN event_push_actions a ON a.event_nid = e.event_nid
-   WHERE e.stream_ordering > ? AND e.stream_ordering <= ? AND a.notify = 1 AND a.user_id IN (${placeholderList(n)})
-   ORDER BY e.stream_ordering LIMIT ?`,
+  (n) => `SELECT user_id, event_nid, room_nid, thread_id, stream_ordering, actions FROM (
+     SELECT a.user_id, a.event_nid, a.room_nid, a.thread_id, a.stream_ordering, a.actions
+     FROM events e CROSS JOIN event_push_actions a
+     WHERE a.event_nid = e.event_nid AND e.stream_ordering > ? AND e.stream_ordering <= ? AND a.notify = 1 AND a.user_id IN (${placeholderList(n)})
+     UNION ALL
+     SELECT s.user_id, s.event_nid, s.room_nid, s.thread_id, s.stream_ordering, s.actions FROM event_push_actions_staging s
+     WHERE s.stream_ordering > ? AND s.stream_ordering <= ? AND s.notify = 1 AND s.user_id IN (${placeholderList(n)})
+   ) AS actions ORDER BY stream_ordering LIMIT ?`,
 );
 const usersWhoRead = new Statement<{ user_id: string }>(
   `SELECT DISTINCT user_id FROM receipts
@@ -178,7 +191,7 @@ export class PusherStore {
 
   /** The user's notifications with stream positions in (after, upTo], oldest first. */
   async pending(userId: string, after: number, upTo: number, limit: number): Promise<PendingPush[]> {
-    const rows = await pendingActions.all(this.db.dialect, this.db.kysely, [userId, after, upTo, limit]);
+    const rows = await pendingActions.all(this.db.dialect, this.db.kysely, [userId, after, upTo, userId, after, upTo, limit]);
     return rows.map((r) => ({
       eventNid: Number(r.event_nid),
       roomNid: Number(r.room_nid),
@@ -194,7 +207,7 @@ export class PusherStore {
     let total = 0;
     for (let i = 0; i < userIds.length; i += USERS_PER_SCAN) {
       const chunk = userIds.slice(i, i + USERS_PER_SCAN);
-      const rows = await notifiedAmong.of(chunk.length).all(this.db.dialect, this.db.kysely, [after, upTo, ...chunk, limit - total + 1]);
+      const rows = await notifiedAmong.of(chunk.length).all(this.db.dialect, this.db.kysely, [after, upTo, ...chunk, after, upTo, ...chunk, limit - total + 1]);
       total += rows.length;
       if (total > limit) return undefined;
       for (const r of rows) {

@@ -38,6 +38,7 @@ import { PusherSender } from "./pusher-sender.js";
 import { PusherService } from "./pusher-service.js";
 import { unreadSyncContributor } from "./unread-sync.js";
 import { RecentPushActions } from "./recent-push-actions.js";
+import { StagedPushActions } from "./staged-push-actions.js";
 
 export interface PushDeps {
   config: Config;
@@ -64,6 +65,7 @@ export interface Push {
   pushRules: PushRuleService;
   notifications: NotificationsService;
   recentPushActions: RecentPushActions;
+  stagedPushActions: StagedPushActions;
   pushers: PusherService;
   close(): Promise<void>;
 }
@@ -80,6 +82,7 @@ export async function wirePush(deps: PushDeps): Promise<Push> {
   deps.sync.addContributor(pushRulesSyncContributor(pushRules, stores.pushRules));
   deps.sync.addContributor(unreadSyncContributor(stores.pushActions, db.statementsAreRoundTrips, recentActions));
   const notifications = new NotificationsService(stores.pushActions, stores.events, stores.rooms, deps.formatter);
+  const stagedPushActions = new StagedPushActions(db, stores.pushActions, () => notifier.position("events"), subsystemLogger(deps.log, "push"), config.push.staged_actions_move_ms);
 
   const pushers = new PusherService(db, stores.pushers, stores.users, clock, () => notifier.position("events"));
   deps.devices.onDevicesDeleted(pushers.devicesDeletedHook());
@@ -104,8 +107,10 @@ export async function wirePush(deps: PushDeps): Promise<Push> {
     pushRules,
     notifications,
     recentPushActions: recentActions,
+    stagedPushActions,
     pushers,
     close: async () => {
+      await stagedPushActions.close();
       await pusherSender.close();
       pushGateway.close();
     },

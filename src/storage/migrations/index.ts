@@ -26,12 +26,13 @@ import { searchIndexProgressMigration } from "./031-search-index-progress.js";
 import { membershipStreamIndexMigration } from "./032-membership-stream-index.js";
 import { sqliteTableKeysMigration } from "./033-sqlite-table-keys.js";
 import { pushActionsCoveringIndexMigration } from "./034-push-actions-covering-index.js";
+import { pushActionsStagingMigration } from "./035-push-actions-staging.js";
 import { keyBackupMigration } from "./020-key-backup.js";
 import { mediaMigration } from "./021-media.js";
 import { pushersMigration } from "./022-pushers.js";
 import { thumbnailsMigration } from "./023-thumbnails.js";
 
-export const MIGRATIONS: readonly Migration[] = [accountsMigration, eventsMigration, userDataMigration, threepidsMigration, threadsMigration, pushMigration, userDirectorySearchMigration, userReportsMigration, searchMigration, pushActionsIndexMigration, leanEventWritesMigration, leanIdWritesMigration, e2eKeysMigration, keyBackupMigration, mediaMigration, pushersMigration, thumbnailsMigration, federationKeysMigration, federationOutboxMigration, outOfBandMembershipsMigration, partialStateRoomsMigration, searchIndexProgressMigration, membershipStreamIndexMigration, sqliteTableKeysMigration, pushActionsCoveringIndexMigration];
+export const MIGRATIONS: readonly Migration[] = [accountsMigration, eventsMigration, userDataMigration, threepidsMigration, threadsMigration, pushMigration, userDirectorySearchMigration, userReportsMigration, searchMigration, pushActionsIndexMigration, leanEventWritesMigration, leanIdWritesMigration, e2eKeysMigration, keyBackupMigration, mediaMigration, pushersMigration, thumbnailsMigration, federationKeysMigration, federationOutboxMigration, outOfBandMembershipsMigration, partialStateRoomsMigration, searchIndexProgressMigration, membershipStreamIndexMigration, sqliteTableKeysMigration, pushActionsCoveringIndexMigration, pushActionsStagingMigration];
 
 export interface MigrateOptions {
   /** The list to apply: the full one but in tests of one migration's handling of existing rows. */

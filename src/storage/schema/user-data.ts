@@ -90,6 +90,8 @@ export interface UserDataTables {
   push_rules: PushRulesTable;
   push_rule_settings: PushRuleSettingsTable;
   event_push_actions: EventPushActionsTable;
+  /** New push actions, until moved into event_push_actions (migration 035). */
+  event_push_actions_staging: EventPushActionsTable;
   user_directory: UserDirectoryTable;
   server_notice_rooms: ServerNoticeRoomsTable;
 }
