@@ -43,6 +43,11 @@ export function isPostgresAvailable(): Promise<boolean> {
   return postgresAvailable;
 }
 
+// Asked at once when a test file loads: files declare their PostgreSQL suite after awaiting this, and a
+// quick SQLite suite could otherwise end before it (the runner then ends the file without it: seen).
+// A failure surfaces where the answer is awaited.
+isPostgresAvailable().catch(() => undefined);
+
 export const POSTGRES_SKIP_MESSAGE = `PostgreSQL is not reachable at ${POSTGRES_URL}: skipping the PostgreSQL variant`;
 
 export type DatabaseKind = "sqlite" | "postgres";
