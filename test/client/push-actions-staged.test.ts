@@ -7,7 +7,7 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ApiClient } from "../harness/client.js";
+import { registeredClients, type ApiClient } from "../harness/client.js";
 import { startTestServer, type TestServer } from "../harness/server.js";
 import { DATABASE_KINDS, isPostgresAvailable, POSTGRES_SKIP_MESSAGE } from "../harness/databases.js";
 
@@ -30,10 +30,8 @@ for (const database of DATABASE_KINDS) {
     before(async () => {
       // Moves happen when the test says (an hour apart otherwise), so that it knows what lies where.
       hs = await startTestServer({ database, config: { presence: { enabled: false }, push: { staged_actions_move_ms: 3_600_000 } } });
-      alice = new ApiClient(hs.url);
-      bob = new ApiClient(hs.url);
-      aliceId = (await alice.register("alice")).user_id;
-      await bob.register("bob");
+      [alice, bob] = await registeredClients(hs.url, "alice", "bob");
+      aliceId = `@alice:${hs.serverName}`;
     });
     after(async () => hs.destroy());
 

@@ -7,7 +7,7 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ApiClient } from "../harness/client.js";
+import { registeredClients, type ApiClient } from "../harness/client.js";
 import { startTestServer, type TestServer } from "../harness/server.js";
 import { DATABASE_KINDS, isPostgresAvailable, POSTGRES_SKIP_MESSAGE } from "../harness/databases.js";
 
@@ -43,10 +43,8 @@ for (const database of DATABASE_KINDS) {
     before(async () => {
       // Staged push actions move when the test says, at random points of the history.
       hs = await startTestServer({ database, config: { presence: { enabled: false }, push: { staged_actions_move_ms: 3_600_000 } } });
-      [alice, bob, carol] = [new ApiClient(hs.url), new ApiClient(hs.url), new ApiClient(hs.url)];
-      aliceId = (await alice.register("alice")).user_id;
-      await bob.register("bob");
-      await carol.register("carol");
+      [alice, bob, carol] = await registeredClients(hs.url, "alice", "bob", "carol");
+      aliceId = `@alice:${hs.serverName}`;
     });
     after(async () => hs.destroy());
 
