@@ -36,35 +36,32 @@ export class InternCache {
    * time, answering [value, number] for those it knows), which are then remembered. Unknown values are
    * absent from the answer.
    */
-  async nidsOf(values: readonly string[], read: (missing: string[]) => Promise<Iterable<readonly [string, number]>>): Promise<Map<string, number>> {
-    const out = new Map<string, number>();
-    const missing: string[] = [];
-    for (const value of values) {
-      const nid = this.nid(value);
-      if (nid !== undefined) out.set(value, nid);
-      else missing.push(value);
-    }
-    for (let i = 0; i < missing.length; i += LOOKUP_CHUNK) {
-      for (const [value, nid] of await read(missing.slice(i, i + LOOKUP_CHUNK))) {
-        out.set(value, nid);
-        this.remember(value, nid);
-      }
-    }
-    return out;
+  nidsOf(values: readonly string[], read: (missing: string[]) => Promise<Iterable<readonly [string, number]>>): Promise<Map<string, number>> {
+    return this.lookup(values, (value) => this.nid(value), read, (value, nid) => [value, nid]);
   }
 
   /** The values of `nids`, as nidsOf does the other way. */
-  async valuesOf(nids: readonly number[], read: (missing: number[]) => Promise<Iterable<readonly [string, number]>>): Promise<Map<number, string>> {
-    const out = new Map<number, string>();
-    const missing: number[] = [];
-    for (const nid of nids) {
-      const value = this.value(nid);
-      if (value !== undefined) out.set(nid, value);
-      else missing.push(nid);
+  valuesOf(nids: readonly number[], read: (missing: number[]) => Promise<Iterable<readonly [string, number]>>): Promise<Map<number, string>> {
+    return this.lookup(nids, (nid) => this.value(nid), read, (value, nid) => [nid, value]);
+  }
+
+  /** `keys` answered from the cache (`cached`), the rest from `read` and remembered; `entry` puts a read pair in the answer's terms. */
+  private async lookup<K, V>(
+    keys: readonly K[],
+    cached: (key: K) => V | undefined,
+    read: (missing: K[]) => Promise<Iterable<readonly [string, number]>>,
+    entry: (value: string, nid: number) => readonly [K, V],
+  ): Promise<Map<K, V>> {
+    const out = new Map<K, V>();
+    const missing: K[] = [];
+    for (const key of keys) {
+      const found = cached(key);
+      if (found !== undefined) out.set(key, found);
+      else missing.push(key);
     }
     for (let i = 0; i < missing.length; i += LOOKUP_CHUNK) {
       for (const [value, nid] of await read(missing.slice(i, i + LOOKUP_CHUNK))) {
-        out.set(nid, value);
+        out.set(...entry(value, nid));
         this.remember(value, nid);
       }
     }

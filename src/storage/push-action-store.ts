@@ -172,12 +172,21 @@ export interface RoomCountWanted {
 export interface RoomCountsSince {
   /** Per thread with entries in the range. */
   counts: ThreadCount[];
-  /** The read positions the entries were counted after, as text that is equal when they are. */
-  readPositions: string;
-  /** The same, per thread ("" for unthreaded receipts), sorted by thread. */
-  positions: { threadId: string; pos: number }[];
+  /** The read positions the entries were counted after, sorted by thread (see samePositions). */
+  positions: ReadPosition[];
   /** A redaction in the range may have removed entries counted before it. */
   redacted: boolean;
+}
+
+/** A user's read position in a room's thread ("" for unthreaded receipts): a receipt's, or their own latest event's. */
+export interface ReadPosition {
+  threadId: string;
+  pos: number;
+}
+
+/** Whether two lists of read positions, each sorted by thread, are the same. */
+export function samePositions(a: readonly ReadPosition[], b: readonly ReadPosition[]): boolean {
+  return a.length === b.length && a.every((p, i) => p.threadId === b[i]?.threadId && p.pos === b[i]?.pos);
 }
 
 export interface ThreadCount {
@@ -335,7 +344,7 @@ export class PushActionStore {
    */
   async unreadCountsSince(wanted: readonly RoomCountWanted[]): Promise<RoomCountsSince[]> {
     const answers = new Map<string, RoomCountsSince>();
-    const positions = new Map<string, { threadId: string; pos: number }[]>();
+    const positions = new Map<string, ReadPosition[]>();
     // One asked twice (two devices of a user woken together) is sent once.
     const distinct = [...new Map(wanted.map((w) => [roomCountKey(w), w])).values()];
     for (let i = 0; i < distinct.length; i += PAIRS_PER_COUNT) {
@@ -353,16 +362,16 @@ export class PushActionStore {
         }
         const key = roomCountKey({ userId: r.user_id, roomNid, upTo: Number(r.up_to), countedTo: Number(r.counted_to) });
         let answer = answers.get(key);
-        if (!answer) answers.set(key, (answer = { counts: [], readPositions: "", positions: [], redacted: false }));
+        if (!answer) answers.set(key, (answer = { counts: [], positions: [], redacted: false }));
         if (r.kind === "redaction") answer.redacted = true;
         else addCount(answer.counts, { threadId: r.thread_id ?? "", notifications: Number(r.n), highlights: Number(r.h ?? 0) });
       }
     }
     return wanted.map((w) => {
-      const answer = answers.get(roomCountKey(w)) ?? { counts: [], readPositions: "", positions: [], redacted: false };
+      const answer = answers.get(roomCountKey(w)) ?? { counts: [], positions: [], redacted: false };
       const read = positions.get(`${w.roomNid} ${w.userId}`) ?? [];
       read.sort((a, b) => (a.threadId < b.threadId ? -1 : a.threadId > b.threadId ? 1 : 0));
-      return { ...answer, readPositions: read.map((p) => `${p.threadId}@${p.pos}`).join(" "), positions: read };
+      return { ...answer, positions: read };
     });
   }
 

@@ -119,9 +119,7 @@ export class DeviceKeysService {
   private async claimLocal(wanted: readonly { userId: string; deviceId: string; algorithm: string }[], oneTimeKeys: ClaimResult): Promise<void> {
     // Each one-time key goes at most once; a device with none left gives its fallback key instead.
     const claimed = await this.db.transaction(async (tx) => {
-      const devicesByUser = new Map<string, string[]>();
-      for (const { userId, deviceId } of wanted) devicesByUser.set(userId, [...(devicesByUser.get(userId) ?? []), deviceId]);
-      for (const [userId, deviceIds] of devicesByUser) this.keyCounts.changing(tx, userId, deviceIds);
+      for (const { userId, deviceId } of wanted) this.keyCounts.changing(tx, userId, [deviceId]);
       const oneTime = await this.store.claimOneTimeKeys(tx.db, wanted);
       const out: { userId: string; deviceId: string; key: ClaimedKey }[] = [];
       for (const { userId, deviceId, algorithm } of wanted) {

@@ -16,7 +16,7 @@
  * may have removed entries counted before), nor across the user's own event (it moves their read
  * position) or a read receipt of theirs (`readMoved`); unread-count-cache.ts then counts from storage.
  */
-import type { ThreadCount } from "../../storage/push-action-store.js";
+import type { ReadPosition, ThreadCount } from "../../storage/push-action-store.js";
 
 export interface LoggedEvent {
   position: number;
@@ -27,12 +27,6 @@ export interface LoggedEvent {
   redaction: boolean;
   /** Users it notifies, and whether it highlights for them. */
   notified: Map<string, boolean>;
-}
-
-/** A user's read positions in a room, as storage gave them: per thread, "" for unthreaded receipts. */
-export interface ReadPosition {
-  threadId: string;
-  pos: number;
 }
 
 interface RoomLog {

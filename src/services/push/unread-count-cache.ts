@@ -18,13 +18,12 @@
  * other positions. Only this process's answers are kept, so nothing needs telling when another process
  * writes: every count checks against storage.
  */
-import type { PushActionStore, RoomCountsSince, RoomCountWanted, ThreadCount } from "../../storage/push-action-store.js";
+import { samePositions, type PushActionStore, type ReadPosition, type RoomCountsSince, type RoomCountWanted, type ThreadCount } from "../../storage/push-action-store.js";
 import { ReadBatcher } from "../read-batcher.js";
-import type { ReadPosition, RecentPushActions } from "./recent-push-actions.js";
+import type { RecentPushActions } from "./recent-push-actions.js";
 
 interface Counted {
   upTo: number;
-  readPositions: string;
   positions: readonly ReadPosition[];
   /** The user's read version (RecentPushActions.readVersion) from before the positions were read. */
   readVersion: number;
@@ -65,12 +64,12 @@ export class UnreadCountCache {
     let answer = await this.reads.load({ userId, roomNid, upTo, countedTo: base?.upTo ?? 0 });
     let counts: readonly ThreadCount[];
     if (base === undefined) counts = answer.counts;
-    else if (!answer.redacted && answer.readPositions === base.readPositions) counts = added(base.counts, answer.counts);
+    else if (!answer.redacted && samePositions(answer.positions, base.positions)) counts = added(base.counts, answer.counts);
     else {
       answer = await this.reads.load({ userId, roomNid, upTo, countedTo: 0 });
       counts = answer.counts;
     }
-    this.keep(key, { upTo, readPositions: answer.readPositions, positions: answer.positions, readVersion, counts });
+    this.keep(key, { upTo, positions: answer.positions, readVersion, counts });
     return counts;
   }
 
