@@ -11,6 +11,7 @@ import { createContext, type AppContext, type ContextOverrides } from "./context
 import { buildApp } from "./http/app.js";
 import { routesForResources } from "./http/routes.js";
 import { createRootLogger, type Logger } from "./logger.js";
+import { MemoryTrimmer } from "./memory-trimmer.js";
 import { Db } from "./storage/db.js";
 import { migrate } from "./storage/migrations/index.js";
 
@@ -32,8 +33,12 @@ export interface BoundListener {
 export class Homeserver {
   private readonly apps: { app: FastifyInstance; config: Config["listeners"][number] }[] = [];
   private bound: BoundListener[] = [];
+  /** Gives free C heap pages back to the kernel once started, then every memory_trim_interval_ms. */
+  readonly memoryTrimmer: MemoryTrimmer;
 
-  private constructor(readonly context: AppContext) {}
+  private constructor(readonly context: AppContext) {
+    this.memoryTrimmer = new MemoryTrimmer(context.config.memory_trim_interval_ms);
+  }
 
   static async create(config: Config, options: HomeserverOptions = {}): Promise<Homeserver> {
     const log = options.logger ?? createRootLogger(config.log_level);
@@ -77,6 +82,8 @@ export class Homeserver {
       this.bound.push({ host: listener.bind_address, port: address.port, resources: listener.resources, tls: !!https });
       log.info({ address: `${listener.bind_address}:${address.port}`, resources: listener.resources, tls: !!https }, "listening");
     }
+    // Everything loading, migrating and compiling allocated and freed is free now.
+    this.memoryTrimmer.start();
   }
 
   /** Where each listener is bound (after start). */
@@ -85,6 +92,7 @@ export class Homeserver {
   }
 
   async stop(): Promise<void> {
+    this.memoryTrimmer.stop();
     for (const { app } of this.apps) await app.close();
     this.apps.length = 0;
     this.bound = [];

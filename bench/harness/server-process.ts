@@ -66,7 +66,7 @@ ${extraYaml}`,
   );
   // The flags and environment `npm start` runs the server with (package.json, README "Memory"), then
   // any flags the bench run adds.
-  const nodeArgs = ["--enable-source-maps", "--max-semi-space-size=2", "--heap-growing-percent=50", ...(process.env["BENCH_SERVER_NODE_ARGS"] ?? "").split(" ").filter(Boolean)];
+  const nodeArgs = ["--max-semi-space-size=2", "--heap-growing-percent=50", ...(process.env["BENCH_SERVER_NODE_ARGS"] ?? "").split(" ").filter(Boolean)];
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, "dist/main.js", "start", "--config", join(dir, "tessera.yaml")], {
     // BENCH_LOG_LEVEL (e.g. info) shows the servers' logs, for finding out why a run failed.
     stdio: ["ignore", process.env["BENCH_LOG_LEVEL"] ? "inherit" : "pipe", "inherit"],

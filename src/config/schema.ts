@@ -69,6 +69,8 @@ export const configSchema = z
     sqlite_synchronous: z.enum(["normal", "full"]).default("normal"),
     data_dir: z.string().min(1).default("./data"),
     log_level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /** How often free C heap pages go back to the kernel (memory-trimmer.ts); 0: never. */
+    memory_trim_interval_ms: z.number().int().min(0).default(60_000),
     registration: z
       .object({
         /** Open registration through the API. With tokens_required, a registration token is still needed. */

@@ -1,0 +1,73 @@
+/**
+ * Free C heap pages handed back to the kernel (native/release-memory.c, memory-trimmer.ts): the module
+ * gives back pages freed between live allocations, which free() alone keeps; a started server trims
+ * once and then on its interval, not at all with the interval 0, and stops with the server. Without a
+ * C compiler or Node's headers the module is not built and these tests skip (CI requires it:
+ * TEST_REQUIRE_NATIVE=1).
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { releaseMemoryModule } from "../../src/memory-trimmer.js";
+import { startTestServer } from "../harness/server.js";
+
+const built = existsSync(fileURLToPath(new URL("../../build/release-memory.node", import.meta.url)));
+if (!built && process.env["TEST_REQUIRE_NATIVE"] === "1") throw new Error("build/release-memory.node is required (TEST_REQUIRE_NATIVE=1) but was not built (npm ci runs scripts/build-native.mjs)");
+const skip = built ? false : "build/release-memory.node was not built (no C compiler or no Node.js headers): free heap pages stay with the process";
+
+function collectGarbage(): void {
+  setFlagsFromString("--expose-gc");
+  (runInNewContext("gc") as () => void)();
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("memory trimming", { skip }, () => {
+  it("gives back heap pages that free() keeps between live allocations", () => {
+    const module = releaseMemoryModule();
+    assert.ok(module);
+    module.trim();
+    // 64 MiB in blocks below glibc's mmap threshold, so they come from a heap arena; a block allocated
+    // after them stays alive so that freeing them leaves a hole below the arena's top, which free()
+    // alone never returns.
+    let blocks: Buffer[] | undefined = Array.from({ length: 1024 }, () => Buffer.allocUnsafeSlow(64 * 1024).fill(1));
+    const pin = Buffer.allocUnsafeSlow(64 * 1024).fill(2);
+    assert.equal(blocks.length, 1024);
+    blocks = undefined;
+    collectGarbage();
+    const before = process.memoryUsage.rss();
+    assert.equal(module.trim(), true);
+    const after = process.memoryUsage.rss();
+    assert.ok(before - after > 32 * 1024 * 1024, `rss ${before} -> ${after}: expected more than 32 MiB back`);
+    assert.equal(pin[0], 2);
+  });
+
+  it("trims once a server has started, then on the interval, and stops with the server", async () => {
+    const server = await startTestServer({ config: { memory_trim_interval_ms: 50 } });
+    try {
+      assert.equal(server.server.memoryTrimmer.available, true);
+      const atStart = server.server.memoryTrimmer.trims;
+      assert.ok(atStart >= 1, "trimmed once listening");
+      await sleep(300);
+      assert.ok(server.server.memoryTrimmer.trims >= atStart + 2, `trims ${server.server.memoryTrimmer.trims}`);
+    } finally {
+      await server.destroy();
+    }
+    const afterStop = server.server.memoryTrimmer.trims;
+    await sleep(200);
+    assert.equal(server.server.memoryTrimmer.trims, afterStop);
+  });
+
+  it("never trims with the interval 0", async () => {
+    const server = await startTestServer({ config: { memory_trim_interval_ms: 0 } });
+    try {
+      await sleep(100);
+      assert.equal(server.server.memoryTrimmer.trims, 0);
+    } finally {
+      await server.destroy();
+    }
+  });
+});
