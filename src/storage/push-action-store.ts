@@ -7,15 +7,15 @@
 import { sql } from "kysely";
 import type { PushAction } from "../protocol/push/types.js";
 import type { Db, Executor } from "./db.js";
-import { placeholderList, placeholderRows, Statement, StatementsByCount } from "./statement.js";
+import { ladderChunks, LADDER, placeholderList, placeholderRows, Statement, StatementsByCount } from "./statement.js";
 
 // The statements of the send path, precompiled (see statement.ts).
-const ACTIONS_PER_STATEMENT = 200;
 const insertActionRows = new StatementsByCount(
   (n) =>
     `INSERT INTO event_push_actions_staging (event_nid, room_nid, user_id, thread_id, stream_ordering, notify, highlight, actions)
      VALUES ${placeholderRows(n, 8)} ON CONFLICT (room_nid, stream_ordering, user_id) DO NOTHING`,
-  { batchAs: "event_push_actions_staging" },
+  // A room's members come in ladder-sized chunks: every size is kept, none prepared twice.
+  { batchAs: "event_push_actions_staging", keepUpTo: LADDER[0] },
 );
 /** The tables push actions live in: new ones staged, older ones moved (migration 035). Every reader reads both in one statement. */
 const ACTION_TABLES = ["event_push_actions", "event_push_actions_staging"] as const;
@@ -217,13 +217,14 @@ export class PushActionStore {
   }
 
   async insertActions(executor: Executor, rows: readonly NewPushAction[]): Promise<void> {
-    for (let i = 0; i < rows.length; i += ACTIONS_PER_STATEMENT) {
-      const chunk = rows.slice(i, i + ACTIONS_PER_STATEMENT);
+    let i = 0;
+    for (const size of ladderChunks(rows.length)) {
       const params: unknown[] = [];
-      for (const r of chunk) {
+      for (const r of rows.slice(i, i + size)) {
         params.push(r.eventNid, r.roomNid, r.userId, r.threadId, r.streamOrdering, 1, r.highlight ? 1 : 0, JSON.stringify(r.actions));
       }
-      await insertActionRows.of(chunk.length).all(this.db.dialect, executor, params);
+      await insertActionRows.of(size).all(this.db.dialect, executor, params);
+      i += size;
     }
   }
 

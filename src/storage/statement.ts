@@ -68,7 +68,10 @@ export class StatementsByCount<Row = Record<string, unknown>> {
 
   constructor(
     private readonly textFor: (count: number) => string,
-    private readonly options: StatementOptions = {},
+    private readonly options: StatementOptions & {
+      /** Statements for counts up to this are kept (32 unless said; callers that split by `ladderChunks` keep its largest). */
+      keepUpTo?: number;
+    } = {},
   ) {}
 
   of(count: number): Statement<Row> {
@@ -76,10 +79,31 @@ export class StatementsByCount<Row = Record<string, unknown>> {
     if (!statement) {
       statement = new Statement<Row>(this.textFor(count), this.options);
       // Unusual counts (a resolved fork with many extremities) are made afresh, not kept forever.
-      if (count <= 32) this.made.set(count, statement);
+      if (count <= (this.options.keepUpTo ?? 32)) this.made.set(count, statement);
     }
     return statement;
   }
+}
+
+/** The chunk sizes `ladderChunks` uses, largest first. */
+export const LADDER = [128, 32, 8, 1] as const;
+
+/**
+ * `total` split into chunks whose sizes come from LADDER, largest first (299: 128, 128, 32, 8, 1, 1,
+ * 1). A multi-row statement run in such chunks exists in four sizes whatever the total, each prepared
+ * once on SQLite, where a statement of any other size (a message's push actions in a room of 300) would
+ * be parsed and prepared afresh every time; the few extra statements cost far less than that.
+ */
+export function ladderChunks(total: number): number[] {
+  const sizes: number[] = [];
+  let left = total;
+  for (const size of LADDER) {
+    while (left >= size) {
+      sizes.push(size);
+      left -= size;
+    }
+  }
+  return sizes;
 }
 
 /** `(?, ?), (?, ?)`: `rows` groups of `columns` placeholders, for multi-row VALUES. */

@@ -2,7 +2,8 @@
  * Moving staged push actions (services/push/staged-push-actions.ts) against a real database: a move
  * takes everything staged up to the event stream's complete position, including entries staged
  * before a restart, leaves what lies beyond it staged, and does nothing when no event came since the
- * last move. On SQLite and PostgreSQL.
+ * last move; a message's entries for rooms of any size are all stored, written in chunks of the
+ * ladder's sizes. On SQLite and PostgreSQL.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -10,6 +11,7 @@ import type { Db } from "../../src/storage/db.js";
 import { PushActionStore, type NewPushAction } from "../../src/storage/push-action-store.js";
 import { StagedPushActions } from "../../src/services/push/staged-push-actions.js";
 import { createRootLogger } from "../../src/logger.js";
+import { LADDER, ladderChunks } from "../../src/storage/statement.js";
 import { DATABASE_KINDS, isPostgresAvailable, openTestDb, POSTGRES_SKIP_MESSAGE } from "../harness/databases.js";
 
 function entries(position: number, users: readonly string[]): NewPushAction[] {
@@ -18,6 +20,18 @@ function entries(position: number, users: readonly string[]): NewPushAction[] {
 
 // Asked before any suite is declared: a quick first suite must not let the run end before the second exists.
 const postgresAvailable = await isPostgresAvailable();
+
+describe("ladder chunks", () => {
+  it("split any total into the ladder's sizes, largest first, summing to it", () => {
+    assert.deepEqual(ladderChunks(0), []);
+    assert.deepEqual(ladderChunks(299), [128, 128, 32, 8, 1, 1, 1]);
+    for (let total = 0; total <= 1000; total++) {
+      const sizes = ladderChunks(total);
+      assert.equal(sizes.reduce((a, b) => a + b, 0), total);
+      assert.ok(sizes.every((size, i) => (LADDER as readonly number[]).includes(size) && (i === 0 || size <= (sizes[i - 1] as number))));
+    }
+  });
+});
 
 for (const database of DATABASE_KINDS) {
   describe(`moving staged push actions on ${database}`, { skip: database === "postgres" && !postgresAvailable ? POSTGRES_SKIP_MESSAGE : false }, () => {
@@ -36,6 +50,19 @@ for (const database of DATABASE_KINDS) {
         Number((await db.kysely.selectFrom(table).select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n);
       return { moved: await count("event_push_actions"), staged: await count("event_push_actions_staging") };
     };
+
+    it("stores every member's entry of a message, for rooms of any size", async () => {
+      const sizes = [1, 7, 33, 128, 161, 299];
+      let position = 1000;
+      for (const members of sizes) {
+        position++;
+        const users = Array.from({ length: members }, (_, i) => `@member${i}:x`);
+        await db.transaction((tx) => store.insertActions(tx.db, entries(position, users)));
+        const stored = await db.kysely.selectFrom("event_push_actions_staging").select("user_id").where("stream_ordering", "=", position).execute();
+        assert.deepEqual(stored.map((r) => r.user_id).sort(), [...users].sort(), `${members} members`);
+      }
+      await db.kysely.deleteFrom("event_push_actions_staging").where("stream_ordering", ">", 1000).execute();
+    });
 
     it("moves what is staged up to the complete position, and nothing when nothing came", async () => {
       for (let position = 1; position <= 12; position++) await db.transaction((tx) => store.insertActions(tx.db, entries(position, ["@a:x", "@b:x"])));
