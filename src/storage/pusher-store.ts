@@ -9,7 +9,7 @@ import type { PushersTable } from "./schema/pushers.js";
 import type { PushAction } from "../protocol/push/types.js";
 import type { Db, Executor } from "./db.js";
 import { READ_RECEIPT_TYPES } from "./push-action-store.js";
-import { placeholderList, Statement, StatementsByCount } from "./statement.js";
+import { LADDER, paddedToLadder, placeholderList, Statement, StatementsByCount } from "./statement.js";
 
 export interface PusherRecord {
   id: number;
@@ -57,7 +57,7 @@ const pendingActions = new Statement<{ event_nid: number; room_nid: number; thre
      WHERE s.user_id = ? AND s.stream_ordering > ? AND s.stream_ordering <= ? AND s.notify = 1
    ) AS actions ORDER BY stream_ordering LIMIT ?`,
 );
-const USERS_PER_SCAN = 200;
+const USERS_PER_SCAN = LADDER[0];
 const notifiedAmong = new StatementsByCount<{ user_id: string; event_nid: number; room_nid: number; thread_id: string; stream_ordering: number; actions: string }>(
   (n) => `SELECT user_id, event_nid, room_nid, thread_id, stream_ordering, actions FROM (
      SELECT a.user_id, a.event_nid, a.room_nid, a.thread_id, a.stream_ordering, a.actions
@@ -67,6 +67,8 @@ const notifiedAmong = new StatementsByCount<{ user_id: string; event_nid: number
      SELECT s.user_id, s.event_nid, s.room_nid, s.thread_id, s.stream_ordering, s.actions FROM event_push_actions_staging s
      WHERE s.stream_ordering > ? AND s.stream_ordering <= ? AND s.notify = 1 AND s.user_id IN (${placeholderList(n)})
    ) AS actions ORDER BY stream_ordering LIMIT ?`,
+  // Padded to a ladder size (paddedToLadder): four statements, each prepared once.
+  { keepUpTo: LADDER[0] },
 );
 const usersWhoRead = new Statement<{ user_id: string }>(
   `SELECT DISTINCT user_id FROM receipts
@@ -206,7 +208,7 @@ export class PusherStore {
     const out = new Map<string, PendingPush[]>();
     let total = 0;
     for (let i = 0; i < userIds.length; i += USERS_PER_SCAN) {
-      const chunk = userIds.slice(i, i + USERS_PER_SCAN);
+      const chunk = paddedToLadder(userIds.slice(i, i + USERS_PER_SCAN));
       const rows = await notifiedAmong.of(chunk.length).all(this.db.dialect, this.db.kysely, [after, upTo, ...chunk, after, upTo, ...chunk, limit - total + 1]);
       total += rows.length;
       if (total > limit) return undefined;

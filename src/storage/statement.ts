@@ -106,6 +106,19 @@ export function ladderChunks(total: number): number[] {
   return sizes;
 }
 
+/**
+ * `list` made as long as the smallest LADDER size that holds it (at most LADDER[0] items), by repeating
+ * its last item: for `IN (...)` lists, where a repeated value changes nothing, so that a statement
+ * exists in four sizes and each is prepared once.
+ */
+export function paddedToLadder<T>(list: readonly T[]): T[] {
+  if (list.length === 0 || list.length > LADDER[0]) throw new Error(`paddedToLadder takes 1 to ${LADDER[0]} items, not ${list.length}`);
+  const size = [...LADDER].reverse().find((s) => s >= list.length) as number;
+  const out = [...list];
+  while (out.length < size) out.push(list[list.length - 1] as T);
+  return out;
+}
+
 /** `(?, ?), (?, ?)`: `rows` groups of `columns` placeholders, for multi-row VALUES. */
 export function placeholderRows(rows: number, columns: number): string {
   const row = `(${new Array(columns).fill("?").join(", ")})`;

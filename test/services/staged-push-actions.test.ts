@@ -11,7 +11,7 @@ import type { Db } from "../../src/storage/db.js";
 import { PushActionStore, type NewPushAction } from "../../src/storage/push-action-store.js";
 import { StagedPushActions } from "../../src/services/push/staged-push-actions.js";
 import { createRootLogger } from "../../src/logger.js";
-import { LADDER, ladderChunks } from "../../src/storage/statement.js";
+import { LADDER, ladderChunks, paddedToLadder } from "../../src/storage/statement.js";
 import { DATABASE_KINDS, isPostgresAvailable, openTestDb, POSTGRES_SKIP_MESSAGE } from "../harness/databases.js";
 
 function entries(position: number, users: readonly string[]): NewPushAction[] {
@@ -30,6 +30,15 @@ describe("ladder chunks", () => {
       assert.equal(sizes.reduce((a, b) => a + b, 0), total);
       assert.ok(sizes.every((size, i) => (LADDER as readonly number[]).includes(size) && (i === 0 || size <= (sizes[i - 1] as number))));
     }
+  });
+
+  it("pad an IN list to the smallest ladder size that holds it with its last item", () => {
+    assert.deepEqual(paddedToLadder(["a"]), ["a"]);
+    assert.deepEqual(paddedToLadder(["a", "b"]), ["a", "b", "b", "b", "b", "b", "b", "b"]);
+    assert.equal(paddedToLadder(Array.from({ length: 33 }, (_, i) => i)).length, 128);
+    assert.deepEqual(new Set(paddedToLadder(Array.from({ length: 33 }, (_, i) => i))), new Set(Array.from({ length: 33 }, (_, i) => i)));
+    assert.throws(() => paddedToLadder([]));
+    assert.throws(() => paddedToLadder(Array.from({ length: 129 }, (_, i) => i)));
   });
 });
 
