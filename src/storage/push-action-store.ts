@@ -7,9 +7,10 @@
 import { sql } from "kysely";
 import type { PushAction } from "../protocol/push/types.js";
 import type { Db, Executor } from "./db.js";
-import { ladderChunks, LADDER, placeholderList, placeholderRows, Statement, StatementsByCount } from "./statement.js";
+import { chunkSizes, ladderChunks, LADDER, placeholderList, placeholderRows, Statement, StatementsByCount } from "./statement.js";
 
 // The statements of the send path, precompiled (see statement.ts).
+const PG_ACTIONS_PER_STATEMENT = 200;
 const insertActionRows = new StatementsByCount(
   (n) =>
     `INSERT INTO event_push_actions_staging (event_nid, room_nid, user_id, thread_id, stream_ordering, notify, highlight, actions)
@@ -217,8 +218,13 @@ export class PushActionStore {
   }
 
   async insertActions(executor: Executor, rows: readonly NewPushAction[]): Promise<void> {
+    // SQLite: ladder-sized statements, each prepared once. PostgreSQL: as few statements as possible,
+    // since the transaction's writes go as one statement holding one write per table (a second write
+    // to the table costs a round trip, pg-write-batching.ts), and PostgreSQL prepares a text by itself
+    // once it repeats (pg-prepared-statements.ts).
+    const sizes = this.db.dialect === "sqlite" ? ladderChunks(rows.length) : chunkSizes(rows.length, PG_ACTIONS_PER_STATEMENT);
     let i = 0;
-    for (const size of ladderChunks(rows.length)) {
+    for (const size of sizes) {
       const params: unknown[] = [];
       for (const r of rows.slice(i, i + size)) {
         params.push(r.eventNid, r.roomNid, r.userId, r.threadId, r.streamOrdering, 1, r.highlight ? 1 : 0, JSON.stringify(r.actions));

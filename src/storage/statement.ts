@@ -106,6 +106,13 @@ export function ladderChunks(total: number): number[] {
   return sizes;
 }
 
+/** `total` in chunks of `max`, the last one shorter. */
+export function chunkSizes(total: number, max: number): number[] {
+  const sizes: number[] = [];
+  for (let left = total; left > 0; left -= max) sizes.push(Math.min(left, max));
+  return sizes;
+}
+
 /**
  * `list` made as long as the smallest LADDER size that holds it (at most LADDER[0] items), by repeating
  * its last item: for `IN (...)` lists, where a repeated value changes nothing, so that a statement
