@@ -39,6 +39,8 @@ interface Live extends UserPresence {
   timerAt?: number;
 }
 
+const APPLIED: Promise<void> = Promise.resolve();
+
 export class PresenceService {
   private readonly live = new Map<string, Live>();
   private readonly queues = new Map<string, Promise<void>>();
@@ -136,6 +138,10 @@ export class PresenceService {
 
   /** Runs `change` on the user's presence, one change per user at a time, then stores and notifies. */
   private update(userId: string, change: (p: UserPresence, now: number) => void, force = false): Promise<void> {
+    // Most updates are a sync starting or ending for a user online here, which nobody needs to hear
+    // of: with nothing queued for the user, such a change is applied at once, without the queue's
+    // promises (every woken long-poll makes two).
+    if (!force && !this.closed && !this.queues.has(userId) && this.appliedQuietly(userId, change)) return APPLIED;
     const previous = this.queues.get(userId) ?? Promise.resolve();
     const next = previous.then(() => this.apply(userId, change, force));
     const tail = next.catch(() => undefined);
@@ -144,6 +150,24 @@ export class PresenceService {
       if (this.queues.get(userId) === tail) this.queues.delete(userId);
     });
     return next;
+  }
+
+  /**
+   * `change` applied to the user's live presence when that needs no write and no notification and
+   * leaves them tracked here (false, changing nothing, otherwise): what `apply` would do then.
+   */
+  private appliedQuietly(userId: string, change: (p: UserPresence, now: number) => void): boolean {
+    const live = this.live.get(userId);
+    if (!live) return false;
+    const next: Live = { ...live };
+    const now = this.clock.now();
+    machine.applyTimeouts(next, now, this.options);
+    change(next, now);
+    machine.applyTimeouts(next, now, this.options);
+    if (machine.worthNotifying(live, next) || (next.state === "offline" && next.syncing === 0)) return false;
+    this.live.set(userId, next);
+    this.schedule(userId, next);
+    return true;
   }
 
   private async apply(userId: string, change: (p: UserPresence, now: number) => void, force: boolean): Promise<void> {

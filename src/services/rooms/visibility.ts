@@ -7,6 +7,7 @@
 import { stateKey } from "../../protocol/event.js";
 import type { EventStore, StoredEvent } from "../../storage/event-store.js";
 import type { StateStore } from "../../storage/state-store.js";
+import { lruCache } from "../../lru.js";
 
 export type HistoryVisibility = "world_readable" | "shared" | "invited" | "joined";
 
@@ -21,8 +22,12 @@ export function parseHistoryVisibility(content: Record<string, unknown> | undefi
  */
 export type EventExclusion = (userId: string, events: readonly StoredEvent[]) => Promise<StoredEvent[]>;
 
+const VISIBILITY_KEY = stateKey("m.room.history_visibility", "");
+
 export class VisibilityService {
   private readonly exclusions: EventExclusion[] = [];
+  /** History visibility by state snapshot, for the events members of a room see (visibility changes are rare). */
+  private readonly visibilityAt = lruCache<number, HistoryVisibility>(20_000);
 
   constructor(
     private readonly events: EventStore,
@@ -40,13 +45,28 @@ export class VisibilityService {
    */
   async filter(userId: string, list: readonly StoredEvent[], currentMembership: string | undefined): Promise<StoredEvent[]> {
     if (list.length === 0) return [];
-    const keys = await this.states.stateKeyNids([stateKey("m.room.history_visibility", ""), stateKey("m.room.member", userId)]);
-    const visibilityKey = keys.get(stateKey("m.room.history_visibility", ""));
-    const memberKey = keys.get(stateKey("m.room.member", userId));
+    let keys: { visibilityKey: number | undefined; memberKey: number | undefined } | undefined;
     const snapshots = new Map<number, { visibility: HistoryVisibility; membership: string | undefined }>();
     const out: StoredEvent[] = [];
     for (const event of list) {
       if (event.stateSnapshotNid === null) continue; // outliers are never shown in a timeline
+      const pdu = event.pdu;
+      const ownMembership = pdu.type === "m.room.member" && pdu.state_key === userId;
+      const visibilityChange = pdu.type === "m.room.history_visibility" && pdu.state_key === "";
+      // A member now sees every event of a shared or world-readable room whatever their membership was
+      // then (`visible` below): the room's visibility at the event, the same for everyone, decides.
+      if (currentMembership === "join" && !ownMembership && !visibilityChange) {
+        const shared = this.visibilityAt.get(event.stateSnapshotNid) ?? (await this.loadVisibilityAt(event.stateSnapshotNid));
+        if (shared === "shared" || shared === "world_readable") {
+          out.push(event);
+          continue;
+        }
+      }
+      if (!keys) {
+        const nids = await this.states.stateKeyNids([stateKey("m.room.history_visibility", ""), stateKey("m.room.member", userId)]);
+        keys = { visibilityKey: nids.get(stateKey("m.room.history_visibility", "")), memberKey: nids.get(stateKey("m.room.member", userId)) };
+      }
+      const { visibilityKey, memberKey } = keys;
       let atEvent = snapshots.get(event.stateSnapshotNid);
       if (!atEvent) {
         const state = await this.states.loadSnapshot(event.stateSnapshotNid);
@@ -62,7 +82,7 @@ export class VisibilityService {
       }
       let visibility = atEvent.visibility;
       let membership = atEvent.membership;
-      if (event.pdu.type === "m.room.member" && event.pdu.state_key === userId) {
+      if (ownMembership) {
         // As Synapse: the user's own membership event counts with the more joined of the membership it
         // sets and the one before it, and leaving after a join or an invite is always visible (otherwise
         // a user would not see the room go when they leave or reject an invite).
@@ -75,11 +95,10 @@ export class VisibilityService {
       }
       // The snapshot is the state after the event; for a state event, judge by the state before it,
       // except the user's own membership event, which is judged by the membership it sets.
-      const pdu = event.pdu;
-      if (pdu.type === "m.room.history_visibility" && pdu.state_key === "" && event.prevStateEventNid !== null) {
+      if (visibilityChange && event.prevStateEventNid !== null) {
         const prev = (await this.events.getByNids([event.prevStateEventNid])).get(event.prevStateEventNid);
         visibility = parseHistoryVisibility(prev?.pdu.content);
-      } else if (pdu.type === "m.room.history_visibility" && pdu.state_key === "") {
+      } else if (visibilityChange) {
         visibility = "shared";
       }
       if (this.visible(visibility, membership, currentMembership)) out.push(event);
@@ -87,6 +106,17 @@ export class VisibilityService {
     let kept = out;
     for (const exclusion of this.exclusions) if (kept.length > 0) kept = await exclusion(userId, kept);
     return kept;
+  }
+
+  /** The room's history visibility in a state snapshot (snapshots never change, so it is kept). */
+  private async loadVisibilityAt(snapshotNid: number): Promise<HistoryVisibility> {
+    const key = (await this.states.stateKeyNids([VISIBILITY_KEY])).get(VISIBILITY_KEY);
+    const state = await this.states.loadSnapshot(snapshotNid);
+    const eventNid = key === undefined ? undefined : state.get(key);
+    const visibilityEvent = eventNid === undefined ? undefined : (await this.events.getByNids([eventNid])).get(eventNid);
+    const visibility = parseHistoryVisibility(visibilityEvent?.pdu.content);
+    this.visibilityAt.set(snapshotNid, visibility);
+    return visibility;
   }
 
   private async previousMembership(event: StoredEvent): Promise<string | undefined> {
