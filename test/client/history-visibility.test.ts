@@ -8,7 +8,7 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ApiClient } from "../harness/client.js";
+import { registeredClients, type ApiClient } from "../harness/client.js";
 import { startTestServer, type TestServer } from "../harness/server.js";
 import { DATABASE_KINDS, isPostgresAvailable, POSTGRES_SKIP_MESSAGE } from "../harness/databases.js";
 
@@ -26,14 +26,20 @@ for (const database of DATABASE_KINDS) {
 
     before(async () => {
       hs = await startTestServer({ database });
-      alice = new ApiClient(hs.url);
-      bob = new ApiClient(hs.url);
-      await alice.register("alice");
-      await bob.register("bob");
+      [alice, bob] = await registeredClients(hs.url, "alice", "bob");
     });
     after(async () => hs.destroy());
 
     const bodiesOf = (events: readonly ClientEvent[]): unknown[] => events.filter((e) => e.type === "m.room.message").map((e) => e.content["body"]);
+
+    /** A room alice creates with this history visibility: its ID and its client API path. */
+    async function roomWith(visibility: string, preset: "private_chat" | "public_chat"): Promise<{ roomId: string; path: string }> {
+      const { body } = await alice.post<{ room_id: string }>(`${V3}/createRoom`, {
+        preset,
+        initial_state: [{ type: "m.room.history_visibility", state_key: "", content: { history_visibility: visibility } }],
+      });
+      return { roomId: body.room_id, path: `${V3}/rooms/${encodeURIComponent(body.room_id)}` };
+    }
 
     async function messagesSeenByBob(roomId: string): Promise<unknown[]> {
       const history = await bob.get<{ chunk: ClientEvent[] }>(`${V3}/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=100`);
@@ -50,43 +56,35 @@ for (const database of DATABASE_KINDS) {
 
     for (const [visibility, seen] of Object.entries(expected)) {
       it(`${visibility}: a member sees ${seen.length} of 3 messages`, async () => {
-        const { body: room } = await alice.post<{ room_id: string }>(`${V3}/createRoom`, {
-          preset: "private_chat",
-          initial_state: [{ type: "m.room.history_visibility", state_key: "", content: { history_visibility: visibility } }],
-        });
-        const path = `${V3}/rooms/${encodeURIComponent(room.room_id)}`;
+        const { roomId, path } = await roomWith(visibility, "private_chat");
         await alice.put(`${path}/send/m.room.message/before-${visibility}`, { msgtype: "m.text", body: "before the invite" });
         await alice.post(`${path}/invite`, { user_id: "@bob:localhost" });
         const whileInvited = await alice.put<{ event_id: string }>(`${path}/send/m.room.message/invited-${visibility}`, { msgtype: "m.text", body: "while invited" });
-        assert.equal((await bob.post(`${V3}/join/${encodeURIComponent(room.room_id)}`, {})).status, 200);
+        assert.equal((await bob.post(`${V3}/join/${encodeURIComponent(roomId)}`, {})).status, 200);
         await alice.put(`${path}/send/m.room.message/after-${visibility}`, { msgtype: "m.text", body: "after the join" });
 
-        assert.deepEqual(await messagesSeenByBob(room.room_id), seen);
+        assert.deepEqual(await messagesSeenByBob(roomId), seen);
         // The same rules for a single event's context.
         const context = await bob.get(`${path}/context/${encodeURIComponent(whileInvited.body.event_id)}?limit=0`);
         assert.equal(context.status, seen.includes("while invited") ? 200 : 404, JSON.stringify(context.body));
         // And for /sync: a full sync's timeline (limited to the newest events) shows what is visible.
         const sync = await bob.get<{ rooms: { join: Record<string, { timeline: { events: ClientEvent[] } }> } }>(`${V3}/sync?filter=${encodeURIComponent(JSON.stringify({ room: { timeline: { limit: 50 } } }))}`);
-        assert.deepEqual(bodiesOf(sync.body.rooms.join[room.room_id]?.timeline.events ?? []), seen);
+        assert.deepEqual(bodiesOf(sync.body.rooms.join[roomId]?.timeline.events ?? []), seen);
       });
     }
 
     it("judges each event by the visibility in force at it, and the change by the one before", async () => {
-      const { body: room } = await alice.post<{ room_id: string }>(`${V3}/createRoom`, {
-        preset: "private_chat",
-        initial_state: [{ type: "m.room.history_visibility", state_key: "", content: { history_visibility: "shared" } }],
-      });
-      const path = `${V3}/rooms/${encodeURIComponent(room.room_id)}`;
+      const { roomId, path } = await roomWith("shared", "private_chat");
       await alice.put(`${path}/send/m.room.message/m1`, { msgtype: "m.text", body: "shared then" });
       const change = await alice.put<{ event_id: string }>(`${path}/state/m.room.history_visibility/`, { history_visibility: "joined" });
       await alice.put(`${path}/send/m.room.message/m2`, { msgtype: "m.text", body: "joined-only then" });
       await alice.put(`${path}/state/m.room.history_visibility/`, { history_visibility: "world_readable" });
       await alice.put(`${path}/send/m.room.message/m3`, { msgtype: "m.text", body: "world-readable then" });
       await alice.post(`${path}/invite`, { user_id: "@bob:localhost" });
-      await bob.post(`${V3}/join/${encodeURIComponent(room.room_id)}`, {});
+      await bob.post(`${V3}/join/${encodeURIComponent(roomId)}`, {});
       await alice.put(`${path}/send/m.room.message/m4`, { msgtype: "m.text", body: "after the join" });
 
-      assert.deepEqual(await messagesSeenByBob(room.room_id), ["shared then", "world-readable then", "after the join"]);
+      assert.deepEqual(await messagesSeenByBob(roomId), ["shared then", "world-readable then", "after the join"]);
       const history = await bob.get<{ chunk: ClientEvent[] }>(`${path}/messages?dir=b&limit=100`);
       const changes = history.body.chunk.filter((e) => e.type === "m.room.history_visibility").map((e) => e.content["history_visibility"]);
       // Newest first: the change to world_readable was made under joined (not visible), the change to
@@ -96,18 +94,14 @@ for (const database of DATABASE_KINDS) {
     });
 
     it("shows a member who left only what they could see, and nothing of a shared room's later events", async () => {
-      const { body: room } = await alice.post<{ room_id: string }>(`${V3}/createRoom`, {
-        preset: "public_chat",
-        initial_state: [{ type: "m.room.history_visibility", state_key: "", content: { history_visibility: "shared" } }],
-      });
-      const path = `${V3}/rooms/${encodeURIComponent(room.room_id)}`;
+      const { roomId, path } = await roomWith("shared", "public_chat");
       await alice.put(`${path}/send/m.room.message/l1`, { msgtype: "m.text", body: "before bob" });
-      await bob.post(`${V3}/join/${encodeURIComponent(room.room_id)}`, {});
+      await bob.post(`${V3}/join/${encodeURIComponent(roomId)}`, {});
       await alice.put(`${path}/send/m.room.message/l2`, { msgtype: "m.text", body: "with bob" });
       await bob.post(`${path}/leave`, {});
       await alice.put(`${path}/send/m.room.message/l3`, { msgtype: "m.text", body: "after bob" });
       // No longer joined: a shared room's history is his only where he was joined.
-      assert.deepEqual(await messagesSeenByBob(room.room_id), ["with bob"]);
+      assert.deepEqual(await messagesSeenByBob(roomId), ["with bob"]);
     });
   });
 }

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ApiClient } from "../harness/client.js";
+import { ApiClient, registeredClients } from "../harness/client.js";
 import { startTestServer, type TestServer } from "../harness/server.js";
 import { DATABASE_KINDS, isPostgresAvailable, POSTGRES_SKIP_MESSAGE } from "../harness/databases.js";
 
@@ -22,10 +22,7 @@ describe(`rooms over HTTP on ${database}`, { skip: database === "postgres" && !(
 
   before(async () => {
     hs = await startTestServer({ database });
-    alice = new ApiClient(hs.url);
-    bob = new ApiClient(hs.url);
-    await alice.register("alice");
-    await bob.register("bob");
+    [alice, bob] = await registeredClients(hs.url, "alice", "bob");
   });
   after(async () => hs.destroy());
 
