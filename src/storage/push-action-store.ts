@@ -7,7 +7,7 @@
 import { sql } from "kysely";
 import type { PushAction } from "../protocol/push/types.js";
 import type { Db, Executor } from "./db.js";
-import { chunkSizes, ladderChunks, LADDER, placeholderList, placeholderRows, Statement, StatementsByCount } from "./statement.js";
+import { chunkSizes, ladderChunks, placeholderList, placeholderRows, Statement, StatementsByCount } from "./statement.js";
 
 // The statements of the send path, precompiled (see statement.ts).
 const PG_ACTIONS_PER_STATEMENT = 200;
@@ -15,8 +15,7 @@ const insertActionRows = new StatementsByCount(
   (n) =>
     `INSERT INTO event_push_actions_staging (event_nid, room_nid, user_id, thread_id, stream_ordering, notify, highlight, actions)
      VALUES ${placeholderRows(n, 8)} ON CONFLICT (room_nid, stream_ordering, user_id) DO NOTHING`,
-  // A room's members come in ladder-sized chunks: every size is kept, none prepared twice.
-  { batchAs: "event_push_actions_staging", keepUpTo: LADDER[0] },
+  { batchAs: "event_push_actions_staging" },
 );
 /** The tables push actions live in: new ones staged, older ones moved (migration 035). Every reader reads both in one statement. */
 const ACTION_TABLES = ["event_push_actions", "event_push_actions_staging"] as const;

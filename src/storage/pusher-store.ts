@@ -67,8 +67,6 @@ const notifiedAmong = new StatementsByCount<{ user_id: string; event_nid: number
      SELECT s.user_id, s.event_nid, s.room_nid, s.thread_id, s.stream_ordering, s.actions FROM event_push_actions_staging s
      WHERE s.stream_ordering > ? AND s.stream_ordering <= ? AND s.notify = 1 AND s.user_id IN (${placeholderList(n)})
    ) AS actions ORDER BY stream_ordering LIMIT ?`,
-  // Padded to a ladder size (paddedToLadder): four statements, each prepared once.
-  { keepUpTo: LADDER[0] },
 );
 const usersWhoRead = new Statement<{ user_id: string }>(
   `SELECT DISTINCT user_id FROM receipts
@@ -208,6 +206,7 @@ export class PusherStore {
     const out = new Map<string, PendingPush[]>();
     let total = 0;
     for (let i = 0; i < userIds.length; i += USERS_PER_SCAN) {
+      // Padded to a ladder size: four statements, each prepared once.
       const chunk = paddedToLadder(userIds.slice(i, i + USERS_PER_SCAN));
       const rows = await notifiedAmong.of(chunk.length).all(this.db.dialect, this.db.kysely, [after, upTo, ...chunk, after, upTo, ...chunk, limit - total + 1]);
       total += rows.length;

@@ -68,18 +68,16 @@ export class StatementsByCount<Row = Record<string, unknown>> {
 
   constructor(
     private readonly textFor: (count: number) => string,
-    private readonly options: StatementOptions & {
-      /** Statements for counts up to this are kept (32 unless said; callers that split by `ladderChunks` keep its largest). */
-      keepUpTo?: number;
-    } = {},
+    private readonly options: StatementOptions = {},
   ) {}
 
   of(count: number): Statement<Row> {
     let statement = this.made.get(count);
     if (!statement) {
       statement = new Statement<Row>(this.textFor(count), this.options);
-      // Unusual counts (a resolved fork with many extremities) are made afresh, not kept forever.
-      if (count <= (this.options.keepUpTo ?? 32)) this.made.set(count, statement);
+      // Unusual counts (a resolved fork with many extremities) are made afresh, not kept forever; the
+      // ladder's sizes (ladderChunks, paddedToLadder) are what callers of large counts use, and kept.
+      if (count <= 32 || (LADDER as readonly number[]).includes(count)) this.made.set(count, statement);
     }
     return statement;
   }

@@ -160,24 +160,26 @@ export class PresenceService {
     const live = this.live.get(userId);
     if (!live) return false;
     const next: Live = { ...live };
-    const now = this.clock.now();
-    machine.applyTimeouts(next, now, this.options);
-    change(next, now);
-    machine.applyTimeouts(next, now, this.options);
+    this.advance(next, change);
     if (machine.worthNotifying(live, next) || (next.state === "offline" && next.syncing === 0)) return false;
     this.live.set(userId, next);
     this.schedule(userId, next);
     return true;
   }
 
-  private async apply(userId: string, change: (p: UserPresence, now: number) => void, force: boolean): Promise<void> {
-    if (this.closed) return;
-    const p: Live = this.live.get(userId) ?? { ...(await this.current(userId)) };
-    const before = { ...p };
+  /** `change` made to `p` now, with the timeouts due before and after it. */
+  private advance(p: UserPresence, change: (p: UserPresence, now: number) => void): void {
     const now = this.clock.now();
     machine.applyTimeouts(p, now, this.options);
     change(p, now);
     machine.applyTimeouts(p, now, this.options);
+  }
+
+  private async apply(userId: string, change: (p: UserPresence, now: number) => void, force: boolean): Promise<void> {
+    if (this.closed) return;
+    const p: Live = this.live.get(userId) ?? { ...(await this.current(userId)) };
+    const before = { ...p };
+    this.advance(p, change);
     if (force || machine.worthNotifying(before, p)) await this.persist(userId, p);
     if (p.state === "offline" && p.syncing === 0) {
       if (p.timer) clearTimeout(p.timer);

@@ -12,7 +12,8 @@
  * read receipts have not moved since the kept count read them, the entries are taken from it instead:
  * a woken long-poll then asks storage nothing.
  *
- * Nothing else removes push actions (storage/push-action-store.ts deletes only for redactions), and
+ * Nothing else removes push actions (storage/push-action-store.ts deletes only for redactions; a move
+ * from staging changes no answer, every reader reading both tables), and
  * the entries up to a counted position never change afterwards: positions handed to /sync are complete
  * (every event up to them is committed), and events stored later, backfilled history included, are at
  * other positions. Only this process's answers are kept, so nothing needs telling when another process

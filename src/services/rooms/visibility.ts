@@ -26,7 +26,7 @@ const VISIBILITY_KEY = stateKey("m.room.history_visibility", "");
 
 export class VisibilityService {
   private readonly exclusions: EventExclusion[] = [];
-  /** History visibility by state snapshot, for the events members of a room see (visibility changes are rare). */
+  /** The room's history visibility by state snapshot (a snapshot never changes): the same for every viewer. */
   private readonly visibilityAt = lruCache<number, HistoryVisibility>(20_000);
 
   constructor(
@@ -45,40 +45,30 @@ export class VisibilityService {
    */
   async filter(userId: string, list: readonly StoredEvent[], currentMembership: string | undefined): Promise<StoredEvent[]> {
     if (list.length === 0) return [];
-    let keys: { visibilityKey: number | undefined; memberKey: number | undefined } | undefined;
+    let memberKey: { nid: number | undefined } | undefined;
     const snapshots = new Map<number, { visibility: HistoryVisibility; membership: string | undefined }>();
     const out: StoredEvent[] = [];
     for (const event of list) {
-      if (event.stateSnapshotNid === null) continue; // outliers are never shown in a timeline
+      const snapshotNid = event.stateSnapshotNid;
+      if (snapshotNid === null) continue; // outliers are never shown in a timeline
       const pdu = event.pdu;
       const ownMembership = pdu.type === "m.room.member" && pdu.state_key === userId;
       const visibilityChange = pdu.type === "m.room.history_visibility" && pdu.state_key === "";
+      const roomVisibility = this.visibilityAt.get(snapshotNid) ?? (await this.loadVisibilityAt(snapshotNid));
       // A member now sees every event of a shared or world-readable room whatever their membership was
       // then (`visible` below): the room's visibility at the event, the same for everyone, decides.
-      if (currentMembership === "join" && !ownMembership && !visibilityChange) {
-        const shared = this.visibilityAt.get(event.stateSnapshotNid) ?? (await this.loadVisibilityAt(event.stateSnapshotNid));
-        if (shared === "shared" || shared === "world_readable") {
-          out.push(event);
-          continue;
-        }
+      if (currentMembership === "join" && !ownMembership && !visibilityChange && (roomVisibility === "shared" || roomVisibility === "world_readable")) {
+        out.push(event);
+        continue;
       }
-      if (!keys) {
-        const nids = await this.states.stateKeyNids([stateKey("m.room.history_visibility", ""), stateKey("m.room.member", userId)]);
-        keys = { visibilityKey: nids.get(stateKey("m.room.history_visibility", "")), memberKey: nids.get(stateKey("m.room.member", userId)) };
-      }
-      const { visibilityKey, memberKey } = keys;
-      let atEvent = snapshots.get(event.stateSnapshotNid);
+      let atEvent = snapshots.get(snapshotNid);
       if (!atEvent) {
-        const state = await this.states.loadSnapshot(event.stateSnapshotNid);
-        const ids = [visibilityKey, memberKey].map((k) => (k === undefined ? undefined : state.get(k)));
-        const found = await this.events.getByNids(ids.filter((n): n is number => n !== undefined));
-        const visibilityEvent = ids[0] !== undefined ? found.get(ids[0]) : undefined;
-        const memberEvent = ids[1] !== undefined ? found.get(ids[1]) : undefined;
-        atEvent = {
-          visibility: parseHistoryVisibility(visibilityEvent?.pdu.content),
-          membership: memberEvent?.pdu.content["membership"] as string | undefined,
-        };
-        snapshots.set(event.stateSnapshotNid, atEvent);
+        const key = stateKey("m.room.member", userId);
+        memberKey ??= { nid: (await this.states.stateKeyNids([key])).get(key) };
+        const memberNid = memberKey.nid === undefined ? undefined : (await this.states.loadSnapshot(snapshotNid)).get(memberKey.nid);
+        const memberEvent = memberNid === undefined ? undefined : (await this.events.getByNids([memberNid])).get(memberNid);
+        atEvent = { visibility: roomVisibility, membership: memberEvent?.pdu.content["membership"] as string | undefined };
+        snapshots.set(snapshotNid, atEvent);
       }
       let visibility = atEvent.visibility;
       let membership = atEvent.membership;
