@@ -7,16 +7,22 @@
  *   tessera registration-token create|list|delete [--config FILE] [--uses N] [--expires-in-days D] [TOKEN]
  */
 import { parseArgs } from "node:util";
-import { ConfigError, loadConfig } from "./config/load-config.js";
-import { writeDefaultConfig } from "./config/default-config.js";
-import { Homeserver } from "./homeserver.js";
-import { registerUserCommand } from "./cli/register-user.js";
-import { registrationTokenCommand } from "./cli/registration-token.js";
+import { deferCompilers, resumeCompilers } from "./compiler-tiers.js";
+
+// The rest of the program is imported below, when a command needs it: `start` first holds back V8's
+// optimizing compilers, so that loading the server does not compile the module loader
+// (compiler-tiers.ts), and a static import would load everything before this module's first line.
 
 const DEFAULT_CONFIG_PATH = "./data/tessera.yaml";
 
 async function start(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { config: { type: "string", short: "c" } } });
+  deferCompilers([...process.execArgv, ...(process.env["NODE_OPTIONS"] ?? "").split(/\s+/)]);
+  const [{ writeDefaultConfig }, { loadConfig }, { Homeserver }] = await Promise.all([
+    import("./config/default-config.js"),
+    import("./config/load-config.js"),
+    import("./homeserver.js"),
+  ]);
   let path = values.config;
   if (!path) {
     path = DEFAULT_CONFIG_PATH;
@@ -25,6 +31,7 @@ async function start(args: string[]): Promise<number> {
   const config = loadConfig(path);
   const server = await Homeserver.create(config);
   await server.start();
+  resumeCompilers();
   for (const listener of server.listeners) {
     console.log(`Tessera (${config.server_name}) listening on ${listener.tls ? "https" : "http"}://${listener.host}:${listener.port} [${listener.resources.join(", ")}]`);
   }
@@ -47,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
     case "start":
       return start(rest);
     case "generate-config": {
+      const { writeDefaultConfig } = await import("./config/default-config.js");
       const path = rest[0] ?? DEFAULT_CONFIG_PATH;
       if (!writeDefaultConfig(path)) {
         console.error(`${path} exists already; not overwriting it.`);
@@ -56,9 +64,9 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "register-user":
-      return registerUserCommand(rest, DEFAULT_CONFIG_PATH);
+      return (await import("./cli/register-user.js")).registerUserCommand(rest, DEFAULT_CONFIG_PATH);
     case "registration-token":
-      return registrationTokenCommand(rest, DEFAULT_CONFIG_PATH);
+      return (await import("./cli/registration-token.js")).registrationTokenCommand(rest, DEFAULT_CONFIG_PATH);
     default:
       console.error(`unknown command: ${command}\ncommands: start, generate-config, register-user, registration-token`);
       return 2;
@@ -69,7 +77,8 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (error: unknown) => {
+  async (error: unknown) => {
+    const { ConfigError } = await import("./config/load-config.js");
     if (error instanceof ConfigError) console.error(error.message);
     else console.error(error);
     process.exitCode = 1;
