@@ -12,6 +12,11 @@ export default tseslint.config(
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/consistent-type-imports": "error",
+      // Kysely's values come from its CommonJS build (src/storage/kysely.ts says why); types load nothing.
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        { paths: [{ name: "kysely", message: "Import Kysely's values from src/storage/kysely.ts.", allowTypeImports: true }] },
+      ],
       "no-restricted-syntax": [
         "error",
         { selector: "ExportDefaultDeclaration", message: "Named exports only." },
@@ -21,6 +26,10 @@ export default tseslint.config(
   {
     files: ["**/*.mjs", "**/*.js", "**/*.cjs"],
     languageOptions: { globals: { process: "readonly", console: "readonly", module: "writable", require: "readonly" } },
+  },
+  {
+    files: ["src/storage/kysely.ts"],
+    rules: { "@typescript-eslint/no-restricted-imports": "off" },
   },
   {
     // Only config/ reads the environment (ARCHITECTURE.md).

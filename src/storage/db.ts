@@ -7,7 +7,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { AsyncLocalStorage } from "node:async_hooks";
-import { Kysely, PostgresDialect, SqliteDialect, sql, type KyselyPlugin } from "kysely";
+import { Kysely, PostgresDialect, SqliteDialect, sql, type KyselyPlugin } from "./kysely.js";
 import type { Schema } from "./schema/index.js";
 import { BACKSTOP_AUTOCHECKPOINT_PAGES, SqliteCheckpointer } from "./sqlite-checkpointer.js";
 import { batchingPool } from "./pg-write-batching.js";

@@ -3,7 +3,7 @@
  * key management). Keys are kept as the JSON text the device uploaded; claims remove one-time keys
  * so that each is handed out at most once, even to concurrent claims.
  */
-import { sql } from "kysely";
+import { sql } from "./kysely.js";
 import type { Db, Executor } from "./db.js";
 import { StatementsByCount } from "./statement.js";
 

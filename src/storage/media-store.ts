@@ -3,7 +3,7 @@
  * that holds its bytes by SHA-256 (media-storage.ts). Rows of asynchronous uploads are `pending` until
  * their content arrives.
  */
-import { sql } from "kysely";
+import { sql } from "./kysely.js";
 import type { Db, Executor } from "./db.js";
 import type { MediaTable } from "./schema/media.js";
 

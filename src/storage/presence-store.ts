@@ -2,7 +2,7 @@
  * Presence of local users (client-server API "Presence"): one row per user with the state, status
  * message and activity times, and the presence stream position of its last notified change.
  */
-import { sql } from "kysely";
+import { sql } from "./kysely.js";
 import type { Db, Executor } from "./db.js";
 
 export interface PresenceRow {

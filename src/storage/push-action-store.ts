@@ -4,7 +4,7 @@
  * last sent an event (`push_sent_positions`). Also what the evaluation reads besides the rules: the
  * room's joined members and the ignore lists of those it would notify.
  */
-import { sql } from "kysely";
+import { sql } from "./kysely.js";
 import type { PushAction } from "../protocol/push/types.js";
 import type { Db, Executor } from "./db.js";
 import { chunkSizes, ladderChunks, placeholderList, placeholderRows, Statement, StatementsByCount } from "./statement.js";

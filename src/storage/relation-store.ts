@@ -5,7 +5,7 @@
  * of the parent's room (not an outlier, rejected, soft-failed or redacted: redacting a child breaks
  * the relationship).
  */
-import { sql, type Expression, type RawBuilder, type SqlBool } from "kysely";
+import { sql, type Expression, type RawBuilder, type SqlBool } from "./kysely.js";
 import type { Db, Executor } from "./db.js";
 
 /** A point in a room's topological order (depth, stream ordering). */

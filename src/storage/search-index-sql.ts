@@ -3,7 +3,7 @@
  * position) and the words (FTS5 table on SQLite, tsvector column on PostgreSQL). Shared by the search
  * store and migration 015's backfill.
  */
-import { sql, type QueryExecutorProvider } from "kysely";
+import { sql, type QueryExecutorProvider } from "./kysely.js";
 import { SEARCHABLE_TYPES, searchableTextOfEvent } from "../protocol/search-keys.js";
 import type { DialectName } from "./db.js";
 import { indexText } from "./search-text.js";

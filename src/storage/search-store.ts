@@ -4,7 +4,7 @@
  * tsvector (ranked by ts_rank_cd) on PostgreSQL. Both rank higher-is-better. Redacted events never
  * match, whether or not their row was removed yet.
  */
-import { sql, type RawBuilder } from "kysely";
+import { sql, type RawBuilder } from "./kysely.js";
 import type { Db, Executor } from "./db.js";
 import { deleteSearchRow, indexStoredEvents, writeSearchRows, type SearchRow } from "./search-index-sql.js";
 import { toFts5Query, toTsQuery, type SearchQuery } from "./search-text.js";

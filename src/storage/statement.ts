@@ -5,7 +5,7 @@
  * statement precompiled, ~15 µs for better-sqlite3 alone), and a send runs about ten of them.
  * The text must be plain SQL that both databases accept; `?` becomes `$n` on PostgreSQL.
  */
-import { CompiledQuery, type QueryResult } from "kysely";
+import { CompiledQuery, type QueryResult } from "./kysely.js";
 import type { DialectName } from "./db.js";
 import { BATCH_MARKER } from "./pg-write-batching.js";
 import type BetterSqlite3 from "better-sqlite3";

@@ -7,7 +7,7 @@
  * Positions live in this process: one writer process per stream (ARCHITECTURE.md "Scale"); other
  * processes learn positions through the notifier.
  */
-import { sql } from "kysely";
+import { sql } from "./kysely.js";
 import type { Executor, Tx } from "./db.js";
 
 export class StreamIdGenerator {

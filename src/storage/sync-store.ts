@@ -1,5 +1,5 @@
 /** Reads /sync needs across all rooms at once (the per-room reads are in event-store and room-store). */
-import { sql } from "kysely";
+import { sql } from "./kysely.js";
 import type { Db } from "./db.js";
 import { shownInTimeline } from "./timeline-filter.js";
 

@@ -4,7 +4,7 @@
  * token past it. The highest position ever deleted is kept in `stream_floors`, so that a restart never
  * hands out a position a client already holds.
  */
-import { sql } from "kysely";
+import { sql } from "./kysely.js";
 import type { Db, Executor } from "./db.js";
 
 export interface ToDeviceRow {

@@ -4,7 +4,7 @@ import type { ApiClient} from "../harness/client.js";
 import { registeredClients } from "../harness/client.js";
 import { startTestServer, type TestServer } from "../harness/server.js";
 import { DATABASE_KINDS, isPostgresAvailable, POSTGRES_SKIP_MESSAGE } from "../harness/databases.js";
-import { sql } from "kysely";
+import { sql } from "../../src/storage/kysely.js";
 import { migrate } from "../../src/storage/migrations/index.js";
 
 const V3 = "/_matrix/client/v3";

@@ -4,7 +4,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { sql } from "kysely";
+import { sql } from "../../src/storage/kysely.js";
 import { Db } from "../../src/storage/db.js";
 import { migrate, MIGRATIONS } from "../../src/storage/migrations/index.js";
 import { KEY_ORGANISED, ROWID_KEYED } from "../../src/storage/migrations/033-sqlite-table-keys.js";

@@ -4,7 +4,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { sql } from "kysely";
+import { sql } from "../../src/storage/kysely.js";
 import { Db } from "../../src/storage/db.js";
 import { migrate, MIGRATIONS } from "../../src/storage/migrations/index.js";
 import { createTestDatabase, DATABASE_KINDS, isPostgresAvailable, POSTGRES_SKIP_MESSAGE } from "../harness/databases.js";

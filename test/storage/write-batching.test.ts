@@ -6,7 +6,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { sql } from "kysely";
+import { sql } from "../../src/storage/kysely.js";
 import pg from "pg";
 import { BATCH_MARKER, batchingPool, combineWrites } from "../../src/storage/pg-write-batching.js";
 import { Statement } from "../../src/storage/statement.js";

@@ -1,5 +1,5 @@
 /** The threads of each room with their latest event, for GET /threads; filled from existing events. */
-import { sql } from "kysely";
+import { sql } from "../kysely.js";
 import type { Migration } from "./helpers.js";
 
 export const threadsMigration: Migration = {

@@ -2,7 +2,7 @@
  * The user directory's search terms and the rooms whose members everyone may find. Fills both (and
  * `user_directory`, created empty by 003) from what the database already holds.
  */
-import { sql, type Kysely } from "kysely";
+import { sql, type Kysely } from "../kysely.js";
 import type { Migration } from "./helpers.js";
 import { directoryTerms } from "../user-directory-terms.js";
 

@@ -4,7 +4,7 @@
  * already) and in a tsvector column with a GIN index on PostgreSQL. Events stored before this
  * migration are indexed by it.
  */
-import { sql } from "kysely";
+import { sql } from "../kysely.js";
 import { indexStoredEvents } from "../search-index-sql.js";
 import type { Migration } from "./helpers.js";
 

@@ -5,7 +5,7 @@
  * measured as the largest part of its commit in a 50-member room; /notifications reads the user's
  * entries through the remaining index instead.
  */
-import { sql } from "kysely";
+import { sql } from "../kysely.js";
 import type { Migration } from "./helpers.js";
 
 export const pushActionsIndexMigration: Migration = {

@@ -8,7 +8,7 @@
  * - on SQLite, stores the edge and extremity tables WITHOUT ROWID: their primary key is the row, not
  *   a second tree beside a rowid table.
  */
-import { sql } from "kysely";
+import { sql } from "../kysely.js";
 import type { Kysely } from "kysely";
 import type { Migration } from "./helpers.js";
 

@@ -6,7 +6,7 @@
  * - `event_txn_ids` is stored WITHOUT ROWID, its primary key being the row.
  * PostgreSQL keeps its sequences and heap tables: neither costs it an extra page per row.
  */
-import { sql } from "kysely";
+import { sql } from "../kysely.js";
 import type { Migration } from "./helpers.js";
 
 export const leanIdWritesMigration: Migration = {

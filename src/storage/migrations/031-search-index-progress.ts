@@ -3,7 +3,7 @@
  * their index rows are written in batches after the events commit, and a start after a crash indexes
  * what came after this event number. One row; it starts at the newest event, all indexed until now.
  */
-import { sql } from "kysely";
+import { sql } from "../kysely.js";
 import type { Migration } from "./helpers.js";
 
 export const searchIndexProgressMigration: Migration = {

@@ -14,7 +14,7 @@
  * Each table is rebuilt with its own columns, constraints and indexes (read from the schema as it is),
  * and its rows copied. PostgreSQL stores every table as a heap with separate indexes: nothing changes.
  */
-import { sql, type Kysely } from "kysely";
+import { sql, type Kysely } from "../kysely.js";
 import type { Migration } from "./helpers.js";
 
 /** Tables whose single-column `bigint primary key` becomes the rowid. */

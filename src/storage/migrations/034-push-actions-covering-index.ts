@@ -6,7 +6,7 @@
  * entries: 48 µs per count, 32.5 µs with the wider index). Same number of indexes, so a send writes
  * no more pages than before; the entries are a few bytes wider.
  */
-import { sql } from "kysely";
+import { sql } from "../kysely.js";
 import type { Migration } from "./helpers.js";
 
 export const pushActionsCoveringIndexMigration: Migration = {

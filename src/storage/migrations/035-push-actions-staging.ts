@@ -8,7 +8,7 @@
  * together (a page or two), and a move carries many messages' entries to each member's range at once.
  * Readers read both tables in one statement (storage/push-action-store.ts, storage/pusher-store.ts).
  */
-import { sql } from "kysely";
+import { sql } from "../kysely.js";
 import type { Migration } from "./helpers.js";
 
 export const pushActionsStagingMigration: Migration = {

@@ -2,7 +2,7 @@
  * The ordered list of migrations and the runner. Each migration runs once, in its own transaction, and
  * is recorded in `tessera_migrations`; a database from a newer Tessera (unknown migrations) is refused.
  */
-import { sql, type Kysely } from "kysely";
+import { sql, type Kysely } from "../kysely.js";
 import type { Db } from "../db.js";
 import type { Migration } from "./helpers.js";
 import { accountsMigration } from "./001-accounts.js";
