@@ -69,53 +69,63 @@ function encodeNumber(value: number | bigint, lenient: boolean): string {
   return JSON.stringify(value);
 }
 
-function encode(value: JsonValue, lenient: boolean, out: string[]): void {
+/**
+ * An object's keys in code-point order. Objects of events and API bodies have a handful of keys, so an
+ * insertion sort in place beats Array.prototype.sort, which copies the array into scratch storage on
+ * every call (it was 6 % of all bytes a message send allocated).
+ */
+function sortedKeys(value: object): string[] {
+  const keys = Object.keys(value);
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i] as string;
+    let j = i - 1;
+    while (j >= 0 && compareCodePoints(keys[j] as string, key) > 0) {
+      keys[j + 1] = keys[j] as string;
+      j--;
+    }
+    keys[j + 1] = key;
+  }
+  return keys;
+}
+
+// Built by concatenation, not pieces joined at the end: V8 joins concatenated strings lazily, once,
+// when the text is first read, without the array of pieces (a third of the encoder's allocations).
+function encode(value: JsonValue, lenient: boolean): string {
   switch (typeof value) {
     case "string":
-      out.push(encodeString(value));
-      return;
+      return encodeString(value);
     case "number":
     case "bigint":
-      out.push(encodeNumber(value, lenient));
-      return;
+      return encodeNumber(value, lenient);
     case "boolean":
-      out.push(value ? "true" : "false");
-      return;
+      return value ? "true" : "false";
     case "object":
       break;
     default:
       throw new CanonicalJsonError(`cannot encode a ${typeof value}`);
   }
-  if (value === null) {
-    out.push("null");
-  } else if (Array.isArray(value)) {
-    out.push("[");
+  if (value === null) return "null";
+  if (Array.isArray(value)) {
+    let out = "[";
     for (let i = 0; i < value.length; i++) {
-      if (i > 0) out.push(",");
-      encode(value[i] as JsonValue, lenient, out);
+      if (i > 0) out += ",";
+      out += encode(value[i] as JsonValue, lenient);
     }
-    out.push("]");
-  } else {
-    const keys = Object.keys(value).sort(compareCodePoints);
-    out.push("{");
-    let first = true;
-    for (const key of keys) {
-      const item = value[key];
-      if (item === undefined) continue;
-      if (!first) out.push(",");
-      first = false;
-      out.push(encodeString(key), ":");
-      encode(item, lenient, out);
-    }
-    out.push("}");
+    return `${out}]`;
   }
+  let out = "{";
+  for (const key of sortedKeys(value)) {
+    const item = value[key];
+    if (item === undefined) continue;
+    if (out.length > 1) out += ",";
+    out += `${encodeString(key)}:${encode(item, lenient)}`;
+  }
+  return `${out}}`;
 }
 
 /** The canonical JSON text of a value. Throws CanonicalJsonError for values it cannot represent. */
 export function canonicalJson(value: JsonValue, options: CanonicalJsonOptions = {}): string {
-  const out: string[] = [];
-  encode(value, options.lenient ?? false, out);
-  return out.join("");
+  return encode(value, options.lenient ?? false);
 }
 
 /** The canonical JSON of a value as UTF-8 bytes, ready to hash or sign. */
