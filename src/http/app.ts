@@ -15,6 +15,7 @@ import { HttpResponse, type Route, type RouteRequest } from "./route.js";
 import { serializeJson } from "./serialize.js";
 import { extractAccessToken } from "./access-token.js";
 import { abortSignalOf, ClientGone } from "./client-gone.js";
+import { isR0Path, r0Rewriter } from "./r0-aliases.js";
 import type { JsonValue } from "../protocol/json.js";
 import { parseStrictJson } from "../protocol/strict-json.js";
 
@@ -42,6 +43,7 @@ function noSchemaCompiler(): never {
 
 export function buildApp(options: AppOptions): FastifyInstance {
   const { deps } = options;
+  const routeUrl = r0Rewriter(options.routes);
   const app = Fastify({
     logger: false,
     bodyLimit: deps.config.limits.max_request_body_bytes,
@@ -50,6 +52,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     forceCloseConnections: true,
     ...(options.https ? { https: options.https } : {}),
     routerOptions: { maxParamLength: 2048, ignoreTrailingSlash: true, caseSensitive: true },
+    rewriteUrl: (request: IncomingMessage) => routeUrl(request.url ?? "/"),
     // Routes validate with zod and serialize themselves, never with Fastify schemas; without these
     // factories Fastify loads Ajv (three copies) and fast-json-stringify at start, ~270 modules and
     // several MiB of heap that would never run.
@@ -79,6 +82,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   for (const route of options.routes) {
     if (route.streamBody) continue;
     for (const path of route.paths) {
+      if (isR0Path(path)) continue; // served by its v3 twin (r0-aliases.ts)
       app.route({
         method: route.method,
         url: path,
@@ -104,6 +108,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     });
     for (const route of streaming) {
       for (const path of route.paths) {
+        if (isR0Path(path)) continue;
         scope.route({ method: route.method, url: path, handler: (request, reply) => runRoute(route, request, reply, deps) });
       }
     }
