@@ -26,7 +26,7 @@ function collectGarbage(): void {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("memory trimming", { skip }, () => {
-  it("gives back heap pages that free() keeps between live allocations", () => {
+  it("gives back heap pages that free() keeps between live allocations", async () => {
     const module = releaseMemoryModule();
     assert.ok(module);
     module.trim();
@@ -37,10 +37,16 @@ describe("memory trimming", { skip }, () => {
     const pin = Buffer.allocUnsafeSlow(64 * 1024).fill(2);
     assert.equal(blocks.length, 1024);
     blocks = undefined;
-    collectGarbage();
     const before = process.memoryUsage.rss();
-    assert.equal(module.trim(), true);
-    const after = process.memoryUsage.rss();
+    // V8 frees the dead buffers' memory on a background thread after the collection; on a busy machine
+    // that can come after the first trim (seen on CI), so collect and trim until it has (or 4 s pass).
+    let after = before;
+    for (let attempt = 0; attempt < 80 && before - after <= 32 * 1024 * 1024; attempt++) {
+      collectGarbage();
+      await sleep(50);
+      module.trim();
+      after = process.memoryUsage.rss();
+    }
     assert.ok(before - after > 32 * 1024 * 1024, `rss ${before} -> ${after}: expected more than 32 MiB back`);
     assert.equal(pin[0], 2);
   });
