@@ -13,11 +13,11 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = Math.max(2, availableParallelism());
+const failuresDir = mkdtempSync(join(tmpdir(), "tessera-test-failures-"));
+const failuresFile = join(failuresDir, "failures.txt");
 // --test-force-exit: a test file whose set-up failed half-way (one of three servers did not start)
 // leaves the others running, and its process would then wait for them forever, holding up the whole
 // run (and CI) with the failure already reported. Green runs leave nothing behind either way.
-const failuresDir = mkdtempSync(join(tmpdir(), "tessera-test-failures-"));
-const failuresFile = join(failuresDir, "failures.txt");
 const result = spawnSync(
   process.execPath,
   [

@@ -28,6 +28,7 @@ export function r0Rewriter(routes: readonly Route<unknown>[]): (url: string) => 
       aliases.push(path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/:[A-Za-z]+/g, "[^/]+"));
     }
   }
+  if (aliases.length === 0) return (url) => url; // a federation or media-only listener
   // One alternation, matched once per r0 request (the router ignores one trailing slash).
   const known = new RegExp(`^(?:${aliases.join("|")})/?$`);
   return (url) => {
