@@ -74,7 +74,7 @@ function encodeNumber(value: number | bigint, lenient: boolean): string {
  * insertion sort in place beats Array.prototype.sort, which copies the array into scratch storage on
  * every call (it was 6 % of all bytes a message send allocated).
  */
-function sortedKeys(value: object): string[] {
+export function sortedKeys(value: object): string[] {
   const keys = Object.keys(value);
   for (let i = 1; i < keys.length; i++) {
     const key = keys[i] as string;

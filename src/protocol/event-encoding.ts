@@ -9,7 +9,7 @@
  * signing or checking an event, which otherwise costs more than the ed25519 operation. The output is
  * byte-for-byte `canonicalJson` of the two objects (the tests check it on random events).
  */
-import { canonicalJson, compareCodePoints } from "./canonical-json.js";
+import { canonicalJson, compareCodePoints, sortedKeys } from "./canonical-json.js";
 import type { JsonValue } from "./json.js";
 import { keepsTopLevelKey, redactedContent } from "./redaction.js";
 import type { RoomVersion } from "./room-versions.js";
@@ -31,7 +31,7 @@ export function encodeEvent(event: object, lenient: boolean): EncodedEvent {
   const record = event as Record<string, unknown>;
   const keys: string[] = [];
   const pieces = new Map<string, string>();
-  for (const key of Object.keys(record).sort(compareCodePoints)) {
+  for (const key of sortedKeys(record)) {
     const value = record[key];
     if (value === undefined || key === "unsigned" || key === "signatures") continue;
     keys.push(key);
