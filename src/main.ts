@@ -32,6 +32,9 @@ async function start(args: string[]): Promise<number> {
   const server = await Homeserver.create(config);
   await server.start();
   resumeCompilers();
+  // What loading ~600 modules left is garbage now, and V8 would give its pages back only after tens of
+  // seconds idle (memory-trimmer.ts). A request that arrives meanwhile waits the few tens of ms once.
+  server.memoryTrimmer.compactHeap();
   for (const listener of server.listeners) {
     console.log(`Tessera (${config.server_name}) listening on ${listener.tls ? "https" : "http"}://${listener.host}:${listener.port} [${listener.resources.join(", ")}]`);
   }

@@ -1,6 +1,7 @@
 /**
- * Free C heap pages handed back to the kernel (native/release-memory.c, memory-trimmer.ts): the module
- * gives back pages freed between live allocations, which free() alone keeps; a started server trims
+ * Free C heap pages handed back to the kernel (native/release-memory.cc, memory-trimmer.ts): the module
+ * gives back pages freed between live allocations, which free() alone keeps, and compacts the
+ * JavaScript heap beyond what a full collection does; a started server trims
  * once and then on its interval, not at all with the interval 0, and stops with the server. Without a
  * C compiler or Node's headers the module is not built and these tests skip (CI requires it:
  * TEST_REQUIRE_NATIVE=1).
@@ -9,9 +10,9 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { setFlagsFromString } from "node:v8";
+import { getHeapStatistics, setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { releaseMemoryModule } from "../../src/memory-trimmer.js";
+import { MemoryTrimmer, releaseMemoryModule } from "../../src/memory-trimmer.js";
 import { startTestServer } from "../harness/server.js";
 
 const built = existsSync(fileURLToPath(new URL("../../build/release-memory.node", import.meta.url)));
@@ -49,6 +50,40 @@ describe("memory trimming", { skip }, () => {
     }
     assert.ok(before - after > 32 * 1024 * 1024, `rss ${before} -> ${after}: expected more than 32 MiB back`);
     assert.equal(pin[0], 2);
+  });
+
+  it("compacts the JavaScript heap: gives back pages that a full collection keeps", () => {
+    const module = releaseMemoryModule();
+    assert.ok(module);
+    // Fragment the old generation (objects that survive two collections, every 16th kept alive), then
+    // a full collection of the kind Node offers; V8 keeps the sparse pages and the pooled ones.
+    let survivors: object[][] | undefined = Array.from({ length: 64 }, () => Array.from({ length: 8192 }, (_, i) => ({ i, pad: [i, i + 1, i + 2] })));
+    collectGarbage();
+    collectGarbage();
+    const kept = survivors.map((chunk) => chunk.filter((_, i) => i % 16 === 0));
+    survivors = undefined;
+    // Full collections until one gives nothing more back: what Node's collections can do, done.
+    let collected = Infinity;
+    for (let attempt = 0; attempt < 10; attempt++) {
+      collectGarbage();
+      const size = getHeapStatistics().total_heap_size;
+      if (size >= collected) break;
+      collected = size;
+    }
+    module.compactHeap();
+    const compacted = getHeapStatistics().total_heap_size;
+    assert.ok(collected - compacted > 8 * 1024 * 1024, `heap ${collected} -> ${compacted}: expected more than 8 MiB back`);
+    assert.equal(kept.length, 64);
+  });
+
+  it("compacts only where trimming is on, counting compactions", () => {
+    const on = new MemoryTrimmer(60_000);
+    assert.equal(on.compactHeap(), true);
+    assert.equal(on.compactions, 1);
+    assert.ok(on.trims >= 1, "trims after compacting");
+    const off = new MemoryTrimmer(0);
+    assert.equal(off.compactHeap(), false);
+    assert.equal(off.compactions, 0);
   });
 
   it("trims once a server has started, then on the interval, and stops with the server", async () => {
