@@ -8,8 +8,12 @@
  * compiling the send path: on the test VM three runs of 3 000 sequential sends measured 699, 767 and
  * 832 per second one after another, so a run straight after start measures the compiler as much as the
  * server.
+ *
+ * Before and after the runs it prints how fast a bare node:http server answers the same PUTs on this
+ * machine at that moment (harness/calibration.ts): the ceiling the sequential figures are read against.
  */
 import { api, type BenchServer, percentile, postgresAvailable, registerBenchUser, startBenchServer } from "./harness/server-process.js";
+import { printCalibration } from "./harness/calibration.js";
 
 const SEQUENTIAL = Number(process.env["BENCH_SEQUENTIAL"] ?? 2000);
 const CONCURRENT_CLIENTS = 50;
@@ -82,8 +86,11 @@ async function run(database: "sqlite" | "postgres"): Promise<void> {
 
 // BENCH_DATABASES=sqlite (or postgres) narrows the run to one database.
 const databases = (process.env["BENCH_DATABASES"] ?? "sqlite,postgres").split(",");
+// The machine's own speed before and after, to read the figures against (harness/calibration.ts).
+await printCalibration("before");
 if (databases.includes("sqlite")) await run("sqlite");
 if (databases.includes("postgres")) {
   if (await postgresAvailable()) await run("postgres");
   else console.log("postgres: not reachable, skipped");
 }
+await printCalibration("after");

@@ -1,0 +1,59 @@
+/**
+ * How fast this machine is right now, for reading the figures next to it: the round trip of a PUT to a
+ * bare node:http server in its own process (reads the body, parses it as JSON, answers a small JSON
+ * object), by the same client the benchmarks use. It is the ceiling for any sequential request on this
+ * machine at this moment. Virtual machines here vary by a third from minute to minute, and
+ * machines of the same kind by more, so a figure means something only beside this one.
+ */
+import { spawn } from "node:child_process";
+import { api, percentile } from "./server-process.js";
+
+const BARE_SERVER = `
+const http = require("node:http");
+const server = http.createServer((req, res) => {
+  const chunks = [];
+  req.on("data", (chunk) => chunks.push(chunk));
+  req.on("end", () => {
+    JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    const body = JSON.stringify({ event_id: "$bare0123456789abcdefghijklmnopqrstuvwxyzABCDEF" });
+    res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+    res.end(body);
+  });
+});
+server.listen(0, "127.0.0.1", () => process.stdout.write(server.address().port + "\\n"));
+`;
+
+export interface Calibration {
+  perSecond: number;
+  p50Ms: number;
+}
+
+export async function bareHttpRoundTrip(count = 3000): Promise<Calibration> {
+  const child = spawn(process.execPath, ["-e", BARE_SERVER], { stdio: ["ignore", "pipe", "inherit"] });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      child.once("error", reject);
+      child.stdout.once("data", (data: Buffer) => resolve(Number(data.toString().trim())));
+    });
+    const url = `http://127.0.0.1:${port}`;
+    const send = (i: number): Promise<unknown> => api(url, "token", "PUT", `/_matrix/client/v3/rooms/!r:x/send/m.room.message/c${i}`, { msgtype: "m.text", body: `message number ${i} with some text in it` });
+    for (let i = 0; i < 300; i++) await send(i);
+    const latencies: number[] = [];
+    const start = performance.now();
+    for (let i = 0; i < count; i++) {
+      const t = performance.now();
+      await send(i);
+      latencies.push(performance.now() - t);
+    }
+    const seconds = (performance.now() - start) / 1000;
+    latencies.sort((a, b) => a - b);
+    return { perSecond: count / seconds, p50Ms: percentile(latencies, 50) };
+  } finally {
+    child.kill();
+  }
+}
+
+export async function printCalibration(when: string): Promise<void> {
+  const { perSecond, p50Ms } = await bareHttpRoundTrip();
+  console.log(`machine ${when}: a bare node:http server answers sequential PUTs at ${perSecond.toFixed(0)}/s, p50 ${p50Ms.toFixed(2)} ms (the ceiling for any sequential request here, now)`);
+}
