@@ -25,7 +25,7 @@
  */
 import { loadavg } from "node:os";
 import { randomBytes } from "node:crypto";
-import { percentile, postgresAvailable, startBenchServer, type BenchServer } from "./harness/server-process.js";
+import { percentile, postgresAvailable, startBenchServer, timedSequence, type BenchServer } from "./harness/server-process.js";
 import { inBatches, LeanClient } from "./harness/lean-client.js";
 import { TestCrossSigning, TestDevice } from "../test/harness/e2e-keys.js";
 
@@ -82,17 +82,6 @@ async function settle(server: BenchServer, minMs = 300): Promise<void> {
   }
 }
 
-async function timed(n: number, request: (i: number) => Promise<void>): Promise<{ samples: number[]; perSecond: number }> {
-  const samples: number[] = [];
-  const start = performance.now();
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await request(i);
-    samples.push(performance.now() - t);
-  }
-  return { samples, perSecond: n / ((performance.now() - start) / 1000) };
-}
-
 async function keys(server: BenchServer, client: LeanClient, label: string): Promise<void> {
   const neededPerDevice = WARMUP + CLAIMS_ALL + Math.ceil((WARMUP + CLAIMS_ONE) / DEVICES);
   if (neededPerDevice > OTKS) throw new Error(`the claims take ${neededPerDevice} one-time keys per device; raise BENCH_E2EE_OTKS (${OTKS})`);
@@ -131,7 +120,7 @@ async function keys(server: BenchServer, client: LeanClient, label: string): Pro
     let bytes = 0;
     for (let i = 0; i < WARMUP; i++) bytes = await query(crossSigning);
     const cpu = server.cpuMs();
-    const { samples, perSecond } = await timed(QUERIES, async () => void (await query(crossSigning)));
+    const { samples, perSecond } = await timedSequence(QUERIES, async () => void (await query(crossSigning)));
     const cpuPer = (server.cpuMs() - cpu) / QUERIES;
     console.log(`  ${label}: /keys/query of ${DEVICES} devices, ${name}: ${perSecond.toFixed(0)} requests/s sequential, ${summary(samples)}, server CPU ${cpuPer.toFixed(2)} ms per request, ${(bytes / 1024).toFixed(1)} KiB`);
   };
@@ -164,12 +153,12 @@ async function keys(server: BenchServer, client: LeanClient, label: string): Pro
   const all = Object.fromEntries(deviceIds.map((d) => [d, "signed_curve25519"]));
   for (let i = 0; i < WARMUP; i++) await claimOne(bob, all, DEVICES);
   let cpu = server.cpuMs();
-  const claimAll = await timed(CLAIMS_ALL, () => claimOne(bob, all, DEVICES));
+  const claimAll = await timedSequence(CLAIMS_ALL, () => claimOne(bob, all, DEVICES));
   let cpuPer = (server.cpuMs() - cpu) / CLAIMS_ALL;
   console.log(`  ${label}: /keys/claim of one key for each of ${DEVICES} devices in one request: ${claimAll.perSecond.toFixed(0)} requests/s sequential, ${summary(claimAll.samples)}, server CPU ${cpuPer.toFixed(2)} ms per request`);
   for (let i = 0; i < WARMUP; i++) await claimOne(bob, { [deviceIds[i % DEVICES] as string]: "signed_curve25519" }, 1);
   cpu = server.cpuMs();
-  const claimSingle = await timed(CLAIMS_ONE, (i) => claimOne(bob, { [deviceIds[(i + WARMUP) % DEVICES] as string]: "signed_curve25519" }, 1));
+  const claimSingle = await timedSequence(CLAIMS_ONE, (i) => claimOne(bob, { [deviceIds[(i + WARMUP) % DEVICES] as string]: "signed_curve25519" }, 1));
   cpuPer = (server.cpuMs() - cpu) / CLAIMS_ONE;
   console.log(`  ${label}: /keys/claim of one device's key: ${claimSingle.perSecond.toFixed(0)} requests/s sequential, ${summary(claimSingle.samples)}, server CPU ${cpuPer.toFixed(2)} ms per request`);
   console.log(`  ${label}: RSS after the key runs ${server.rssMiB().toFixed(1)} MiB`);

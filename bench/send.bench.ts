@@ -12,7 +12,7 @@
  * Before and after the runs it prints how fast a bare node:http server answers the same PUTs on this
  * machine at that moment (harness/calibration.ts): the ceiling the sequential figures are read against.
  */
-import { api, type BenchServer, percentile, postgresAvailable, registerBenchUser, startBenchServer } from "./harness/server-process.js";
+import { api, type BenchServer, percentile, postgresAvailable, registerBenchUser, startBenchServer, timedSequence } from "./harness/server-process.js";
 import { printCalibration } from "./harness/calibration.js";
 
 const SEQUENTIAL = Number(process.env["BENCH_SEQUENTIAL"] ?? 2000);
@@ -24,19 +24,14 @@ async function sequential(server: BenchServer, token: string, roomId: string, la
   const url = server.url;
   const room = encodeURIComponent(roomId);
   for (let i = 0; i < 100; i++) await api(url, token, "PUT", `/_matrix/client/v3/rooms/${room}/send/m.room.message/warm-${label}-${i}`, { msgtype: "m.text", body: "warm" });
-  const latencies: number[] = [];
   const cpuBefore = server.cpuMs();
-  const start = performance.now();
-  for (let i = 0; i < count; i++) {
-    const t = performance.now();
-    await api(url, token, "PUT", `/_matrix/client/v3/rooms/${room}/send/m.room.message/s-${label}-${i}`, { msgtype: "m.text", body: `message number ${i} with some text in it` });
-    latencies.push(performance.now() - t);
-  }
-  const seconds = (performance.now() - start) / 1000;
+  const { samples: latencies, perSecond } = await timedSequence(count, (i) =>
+    api(url, token, "PUT", `/_matrix/client/v3/rooms/${room}/send/m.room.message/s-${label}-${i}`, { msgtype: "m.text", body: `message number ${i} with some text in it` }),
+  );
   latencies.sort((a, b) => a - b);
   const cpuPerSend = (server.cpuMs() - cpuBefore) / count;
   console.log(
-    `  sequential sends, 1 client, ${label}: ${(count / seconds).toFixed(0)}/s, p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms, server CPU ${cpuPerSend.toFixed(3)} ms per send`,
+    `  sequential sends, 1 client, ${label}: ${perSecond.toFixed(0)}/s, p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms, server CPU ${cpuPerSend.toFixed(3)} ms per send`,
   );
 }
 

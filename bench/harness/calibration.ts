@@ -6,7 +6,7 @@
  * machines of the same kind by more, so a figure means something only beside this one.
  */
 import { spawn } from "node:child_process";
-import { api, percentile } from "./server-process.js";
+import { api, percentile, timedSequence } from "./server-process.js";
 
 const BARE_SERVER = `
 const http = require("node:http");
@@ -38,16 +38,9 @@ export async function bareHttpRoundTrip(count = 3000): Promise<Calibration> {
     const url = `http://127.0.0.1:${port}`;
     const send = (i: number): Promise<unknown> => api(url, "token", "PUT", `/_matrix/client/v3/rooms/!r:x/send/m.room.message/c${i}`, { msgtype: "m.text", body: `message number ${i} with some text in it` });
     for (let i = 0; i < 300; i++) await send(i);
-    const latencies: number[] = [];
-    const start = performance.now();
-    for (let i = 0; i < count; i++) {
-      const t = performance.now();
-      await send(i);
-      latencies.push(performance.now() - t);
-    }
-    const seconds = (performance.now() - start) / 1000;
-    latencies.sort((a, b) => a - b);
-    return { perSecond: count / seconds, p50Ms: percentile(latencies, 50) };
+    const { samples, perSecond } = await timedSequence(count, send);
+    samples.sort((a, b) => a - b);
+    return { perSecond, p50Ms: percentile(samples, 50) };
   } finally {
     child.kill();
   }

@@ -187,6 +187,21 @@ export function api<T = Record<string, unknown>>(url: string, token: string, met
   });
 }
 
+/**
+ * Runs `request` n times one after another; the latency of each (ms, in order) and the rate. For the
+ * sequential figures of the benchmarks.
+ */
+export async function timedSequence(n: number, request: (i: number) => Promise<unknown>): Promise<{ samples: number[]; perSecond: number }> {
+  const samples: number[] = [];
+  const start = performance.now();
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await request(i);
+    samples.push(performance.now() - t);
+  }
+  return { samples, perSecond: n / ((performance.now() - start) / 1000) };
+}
+
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
