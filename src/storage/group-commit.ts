@@ -5,6 +5,13 @@
  * the next round runs all of them in one database transaction, each inside its own savepoint, and
  * commits once. A transaction that fails rolls back to its savepoint and fails alone; the others still
  * commit. A lone transaction runs without a savepoint, so a quiet server pays nothing for this.
+ *
+ * A round starts in the event loop's check phase (setImmediate), not at the first caller: SQLite's
+ * statements are function calls, so a round started at once would run to its commit before any other
+ * request was even read, and every round would hold one transaction (measured: 50 clients sending at
+ * once made 9 066 commits for 9 000 messages). Deferred to the end of the loop turn, a round takes every
+ * transaction the requests read in that turn asked for; a lone request waits one turn of an otherwise
+ * idle loop, a few microseconds.
  * Callers see the same contract as a plain transaction: their onCommit hooks run only once the data is
  * committed, their onFinally hooks whatever happened.
  */
@@ -33,6 +40,7 @@ const MAX_ROUND = 64;
 
 export class GroupCommitter {
   private readonly queue: Queued[] = [];
+  /** A round is scheduled or running: new callers only join the queue. */
   private draining = false;
 
   constructor(
@@ -48,12 +56,14 @@ export class GroupCommitter {
   run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.draining) void this.outside(() => this.drain());
+      if (!this.draining) {
+        this.draining = true;
+        setImmediate(() => void this.outside(() => this.drain()));
+      }
     });
   }
 
   private async drain(): Promise<void> {
-    this.draining = true;
     try {
       while (this.queue.length > 0) {
         const round = this.queue.splice(0, MAX_ROUND);

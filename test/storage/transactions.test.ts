@@ -1,7 +1,9 @@
 /**
  * Transactions as every store relies on them, on both databases: all or nothing, onCommit hooks only
  * after a commit, onFinally hooks always. On SQLite, transactions that wait for the connection are
- * committed together (group commit); one that fails must still fail alone.
+ * committed together (group commit); one that fails must still fail alone. Requests reach the database
+ * from separate callbacks of the event loop (one per socket read), so transactions asked for by separate
+ * callbacks of one loop turn must be committed together too, not only those asked for in one go.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -40,6 +42,36 @@ for (const kind of DATABASE_KINDS) {
         }
         assert.deepEqual(committed.sort(), results.flatMap((r, i) => (r.status === "fulfilled" ? [`$event${i}`] : [])).sort());
         assert.equal(finished.length, 20, "onFinally runs for every transaction");
+      } finally {
+        await cleanup();
+      }
+    });
+
+    it("commits the transactions that separate callbacks of one loop turn asked for together (SQLite: one commit)", { skip: skip || (kind !== "sqlite" && "group commit is SQLite's") }, async () => {
+      const { db, cleanup } = await openTestDb(kind);
+      try {
+        // A work's log entry and its commit hook's: with one commit for all, every work runs before
+        // any hook; with a commit each, they alternate.
+        const log: string[] = [];
+        const started = Array.from(
+          { length: 10 },
+          (_, i) =>
+            new Promise<void>((resolve, reject) => {
+              // Timers due at the same moment run one after another in one turn, each followed by its
+              // microtasks, as the sockets a turn reads are.
+              setTimeout(() => {
+                db.transaction(async (tx) => {
+                  log.push(`work ${i}`);
+                  tx.onCommit(() => log.push(`commit ${i}`));
+                  await tx.db.insertInto("event_ids").values({ event_id: `$turn${i}` }).execute();
+                }).then(resolve, reject);
+              }, 0);
+            }),
+        );
+        await Promise.all(started);
+        assert.deepEqual(log, [...Array.from({ length: 10 }, (_, i) => `work ${i}`), ...Array.from({ length: 10 }, (_, i) => `commit ${i}`)]);
+        const rows = await db.kysely.selectFrom("event_ids").select("event_id").where("event_id", "like", "$turn%").execute();
+        assert.equal(rows.length, 10);
       } finally {
         await cleanup();
       }
