@@ -24,7 +24,7 @@ module.exports = {
       name: "storage-only-protocol",
       severity: "error",
       from: { path: layer("storage") },
-      to: { path: "^src/", pathNot: [layer("storage"), layer("protocol"), "^src/errors\\.ts$", "^src/logger\\.ts$", "^src/lru\\.ts$"] },
+      to: { path: "^src/", pathNot: [layer("storage"), layer("protocol"), "^src/errors\\.ts$", "^src/logger\\.ts$", "^src/lru\\.ts$", "^src/package-files\\.ts$"] },
     },
     {
       name: "notifier-only-protocol",

@@ -32,7 +32,7 @@ async function start(args: string[]): Promise<number> {
   const server = await Homeserver.create(config);
   await server.start();
   resumeCompilers();
-  // What loading ~600 modules left is garbage now, and V8 would give its pages back only after tens of
+  // What loading the server left is garbage now, and V8 would give its pages back only after tens of
   // seconds idle (memory-trimmer.ts). A request that arrives meanwhile waits the few tens of ms once.
   server.memoryTrimmer.compactHeap();
   for (const listener of server.listeners) {

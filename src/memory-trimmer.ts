@@ -11,10 +11,9 @@
  */
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
+import { packageFile } from "./package-files.js";
 
-/** From src/ or dist/ alike. */
-const MODULE_PATH = fileURLToPath(new URL("../build/release-memory.node", import.meta.url));
+const MODULE_PATH = packageFile("build/release-memory.node");
 
 interface ReleaseMemory {
   /** malloc_trim(0): whether any memory went back to the kernel. */

@@ -1,4 +1,5 @@
-/** Tessera's version, from package.json (one level above both src/ and dist/). */
+/** Tessera's version, from package.json. */
 import { readFileSync } from "node:fs";
+import { packageFile } from "./package-files.js";
 
-export const TESSERA_VERSION: string = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+export const TESSERA_VERSION: string = (JSON.parse(readFileSync(packageFile("package.json"), "utf8")) as { version: string }).version;

@@ -1,19 +1,7 @@
 /**
- * Kysely, loaded from its CommonJS build. Its ES module build is some 280 files, and every ES module
- * costs Node more to hold than a CommonJS one (the module record, its loader job and the links between
- * them stay for the life of the process): measured, the server's RSS after start 81.8 MiB importing
- * the ES build, 80.4 MiB requiring the CommonJS one. Same classes and functions, same types.
- *
- * Import Kysely's values from here; types can come from "kysely" itself (they load nothing).
+ * Kysely, imported in one place. `npm start` runs the bundle of scripts/build.mjs, which keeps only the
+ * parts of Kysely that are used (its ES module build, tree-shaken): measured, the resident size right
+ * after start 1.1 MiB lower than with its CommonJS build loaded whole beside the bundle.
  */
-import { createRequire } from "node:module";
-import type * as KyselyModule from "kysely";
-
-const kysely = createRequire(import.meta.url)("kysely") as typeof KyselyModule;
-
-export const { sql, Kysely, CompiledQuery, SqliteDialect, PostgresDialect } = kysely;
-export type Kysely<DB> = KyselyModule.Kysely<DB>;
-export type CompiledQuery<O = unknown> = KyselyModule.CompiledQuery<O>;
-export type SqliteDialect = KyselyModule.SqliteDialect;
-export type PostgresDialect = KyselyModule.PostgresDialect;
+export { sql, Kysely, CompiledQuery, SqliteDialect, PostgresDialect } from "kysely";
 export type * from "kysely";

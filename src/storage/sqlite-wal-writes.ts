@@ -5,11 +5,10 @@
  * was not built (no C compiler), SQLite writes as it does by default: the same files, only more calls.
  */
 import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import BetterSqlite3 from "better-sqlite3";
+import { packageFile } from "../package-files.js";
 
-/** From src/storage or dist/storage alike. */
-const EXTENSION = fileURLToPath(new URL("../../build/sqlite-wal-writes.so", import.meta.url));
+const EXTENSION = packageFile("build/sqlite-wal-writes.so");
 
 let loaded: boolean | undefined;
 
