@@ -4,8 +4,16 @@
  * object), by the same client the benchmarks use. It is the ceiling for any sequential request on this
  * machine at this moment. Virtual machines here vary by a third from minute to minute, and
  * machines of the same kind by more, so a figure means something only beside this one.
+ *
+ * Also the time of a durable 8 KiB write (write + fdatasync, in the temporary directory): what every
+ * PostgreSQL commit waits for (it flushes its WAL so), and SQLite's with `synchronous: full`. The disk
+ * of these machines took from 150 to 420 µs per flush within one day, which moves the PostgreSQL
+ * figures with it.
  */
 import { spawn } from "node:child_process";
+import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { api, percentile, timedSequence } from "./server-process.js";
 
 const BARE_SERVER = `
@@ -46,7 +54,28 @@ export async function bareHttpRoundTrip(count = 3000): Promise<Calibration> {
   }
 }
 
+/** Median microseconds of a durable 8 KiB write (write, then fdatasync) to a file in the temporary directory. */
+export function durableWriteMicros(count = 200): number {
+  const dir = mkdtempSync(join(tmpdir(), "tessera-flush-"));
+  const fd = openSync(join(dir, "flush"), "w");
+  try {
+    const page = Buffer.alloc(8192, 1);
+    const samples: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const start = performance.now();
+      writeSync(fd, page, 0, page.length, (i % 16) * page.length);
+      fdatasyncSync(fd);
+      samples.push((performance.now() - start) * 1000);
+    }
+    samples.sort((a, b) => a - b);
+    return percentile(samples, 50);
+  } finally {
+    closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function printCalibration(when: string): Promise<void> {
   const { perSecond, p50Ms } = await bareHttpRoundTrip();
-  console.log(`machine ${when}: a bare node:http server answers sequential PUTs at ${perSecond.toFixed(0)}/s, p50 ${p50Ms.toFixed(2)} ms (the ceiling for any sequential request here, now)`);
+  console.log(`machine ${when}: a bare node:http server answers sequential PUTs at ${perSecond.toFixed(0)}/s, p50 ${p50Ms.toFixed(2)} ms (the ceiling for any sequential request here, now); a durable 8 KiB write (fdatasync) takes ${durableWriteMicros().toFixed(0)} µs (p50)`);
 }
