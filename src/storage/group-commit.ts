@@ -87,13 +87,14 @@ export class GroupCommitter {
     try {
       trx = await this.kysely.startTransaction().execute();
       const alone = round.length === 1;
-      for (const [index, queued] of round.entries()) {
+      // One executor for the whole round: the transactions of a round share its connection anyway.
+      const db = trx.withoutPlugins();
+      if (this.connection) closers.push(attachToTransaction(db, this.connection));
+      const savepoints = this.savepointStatements(trx);
+      for (const queued of round) {
         const outcome: Outcome = { queued, finals: [], hooks: [], ok: false };
         outcomes.push(outcome);
-        const name = `tx${index}`;
-        if (!alone) await trx.savepoint(name).execute();
-        const db = trx.withoutPlugins();
-        if (this.connection) closers.push(attachToTransaction(db, this.connection));
+        if (!alone) await savepoints.begin();
         try {
           outcome.value = await queued.work({
             db,
@@ -103,9 +104,9 @@ export class GroupCommitter {
           outcome.ok = true;
         } catch (error) {
           outcome.error = error;
-          if (!alone) await trx.rollbackToSavepoint(name as never).execute();
+          if (!alone) await savepoints.rollback();
         }
-        if (!alone) await trx.releaseSavepoint(name as never).execute();
+        if (!alone) await savepoints.release();
       }
       close();
       if (alone && !outcomes[0]?.ok) await trx.rollback().execute();
@@ -126,6 +127,28 @@ export class GroupCommitter {
       };
     }
     return () => this.settle(outcomes);
+  }
+
+  /**
+   * The savepoint each transaction of a round runs in. The round's transaction holds the connection,
+   * so on SQLite's own connection they run directly, as prepared statements (three statements through
+   * Kysely per transaction were a fifth of the round's cost per transaction); one name serves every
+   * transaction of the round, as each is released before the next begins.
+   */
+  private savepointStatements(trx: ControlledTransaction<Schema>): { begin(): Promise<void>; rollback(): Promise<void>; release(): Promise<void> } {
+    const connection = this.connection;
+    if (connection) {
+      const run = (text: string): Promise<void> => {
+        connection.prepare(text).run();
+        return Promise.resolve();
+      };
+      return { begin: () => run("SAVEPOINT grouped"), rollback: () => run("ROLLBACK TO grouped"), release: () => run("RELEASE grouped") };
+    }
+    return {
+      begin: async () => void (await trx.savepoint("grouped").execute()),
+      rollback: async () => void (await trx.rollbackToSavepoint("grouped" as never).execute()),
+      release: async () => void (await trx.releaseSavepoint("grouped" as never).execute()),
+    };
   }
 
   private settle(outcomes: readonly Outcome[]): void {
