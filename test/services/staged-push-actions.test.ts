@@ -2,8 +2,9 @@
  * Moving staged push actions (services/push/staged-push-actions.ts) against a real database: a move
  * takes everything staged up to the event stream's complete position, including entries staged
  * before a restart, leaves what lies beyond it staged, and does nothing when no event came since the
- * last move; a message's entries for rooms of any size are all stored, written in chunks of the
- * ladder's sizes. On SQLite and PostgreSQL.
+ * last move; a busy stretch is moved in bounded steps that together move all of it; a message's
+ * entries for rooms of any size are all stored, written in chunks of the ladder's sizes. On SQLite and
+ * PostgreSQL.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -89,6 +90,29 @@ for (const database of DATABASE_KINDS) {
         assert.deepEqual(await where(), { moved: 24, staged: 0 });
         const unread = await store.countsByThreadInRooms("@a:x", [{ roomNid: 1, after: 0 }], 12);
         assert.deepEqual(unread.get(1), [{ threadId: "main", notifications: 12, highlights: 0 }]);
+      } finally {
+        await mover.close();
+      }
+    });
+
+    it("moves a busy stretch in bounded steps that together move all of it", async () => {
+      await db.kysely.deleteFrom("event_push_actions").execute();
+      const users = Array.from({ length: 10 }, (_, i) => `@reader${i}:x`);
+      let complete = 100;
+      // At most ~30 entries a step: with 10 entries per position, 3 positions a step.
+      const mover = new StagedPushActions(db, store, () => complete, createRootLogger("silent"), 3_600_000, 30);
+      try {
+        await mover.move(); // a first move, of nothing: what follows is measured from position 100
+        for (let position = 101; position <= 160; position++) await db.transaction((tx) => store.insertActions(tx.db, entries(position, users)));
+        complete = 160;
+        const stepsBefore = mover.steps;
+        await mover.move();
+        assert.deepEqual(await where(), { moved: 600, staged: 0 }, "everything up to the complete position moved");
+        const steps = mover.steps - stepsBefore;
+        // The first step, with nothing to size it by yet, is one position; the others 3.
+        assert.ok(steps >= 15 && steps <= 35, `${steps} steps for 600 entries at ~30 a step`);
+        const unread = await store.countsByThreadInRooms("@reader3:x", [{ roomNid: 1, after: 100 }], 160);
+        assert.deepEqual(unread.get(1), [{ threadId: "main", notifications: 60, highlights: 0 }]);
       } finally {
         await mover.close();
       }

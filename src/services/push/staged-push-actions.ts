@@ -1,10 +1,15 @@
 /**
  * Moves staged push actions into event_push_actions (storage/migrations/035-push-actions-staging.ts)
- * once a second, in a transaction of its own. A move takes everything staged up to the event stream's
+ * once a second, in transactions of their own. A move takes everything staged up to the event stream's
  * complete position: whatever a message wrote since the last move reaches each member's range of the
  * index together. Readers read both tables, so when a move runs changes nothing they see; a move that
  * fails leaves the entries staged for the next one. (Backfilled history is stored below every live
  * position without moving it: its entries go with the next move after a new event.)
+ *
+ * A busy second is moved in steps of about ENTRIES_PER_STEP entries, with the event loop free between
+ * them. On SQLite a step is a statement that runs to its end and holds the connection and the event
+ * loop meanwhile: moved whole, a second of 50 clients writing into a room of 50 (80 000 entries) held
+ * both for 117 ms at once, a pause every request in flight waited through.
  */
 import type { Logger } from "../../logger.js";
 import type { Db } from "../../storage/db.js";
@@ -12,14 +17,21 @@ import type { PushActionStore } from "../../storage/push-action-store.js";
 
 const DEFAULT_INTERVAL_MS = 1_000;
 
+/** About how many entries one step moves: ~10 ms of work on SQLite here (a step reads the staging table whole; an index by position to spare that cost more on every send than it saved). */
+export const ENTRIES_PER_STEP = 5_000;
+
 export class StagedPushActions {
   private readonly timer: NodeJS.Timeout;
   /** The position the last move reached; -Infinity before the first (entries may be left from before a restart). */
   private movedUpTo = -Infinity;
+  /** Entries per event position in the last step that moved any: sizes the next step (until known, steps of one position). */
+  private entriesPerPosition: number | undefined;
   private moving: Promise<void> | undefined;
   private closed = false;
   /** Entries moved since start (tests and logs look). */
   moved = 0;
+  /** Steps taken since start (tests look). */
+  steps = 0;
 
   constructor(
     private readonly db: Db,
@@ -28,6 +40,7 @@ export class StagedPushActions {
     private readonly position: () => number,
     private readonly log: Logger,
     intervalMs = DEFAULT_INTERVAL_MS,
+    private readonly entriesPerStep = ENTRIES_PER_STEP,
   ) {
     this.timer = setInterval(() => void this.move(), intervalMs);
     // Moving must not keep a stopping process alive.
@@ -37,21 +50,32 @@ export class StagedPushActions {
   /** Moves what is staged up to the current position, unless nothing new was written since the last move. */
   move(): Promise<void> {
     if (this.moving) return this.moving;
-    const upTo = this.position();
-    if (this.closed || upTo <= this.movedUpTo) return Promise.resolve();
-    this.moving = this.db
-      .transaction((tx) => this.store.moveStaged(tx.db, upTo))
-      .then(
-        (count) => {
-          this.movedUpTo = upTo;
-          this.moved += count;
-        },
-        (error: unknown) => this.log.warn({ err: error }, "moving staged push actions failed; they stay staged"),
-      )
-      .finally(() => {
-        this.moving = undefined;
-      });
+    this.moving = this.moveUpTo(this.position()).finally(() => {
+      this.moving = undefined;
+    });
     return this.moving;
+  }
+
+  private async moveUpTo(target: number): Promise<void> {
+    while (!this.closed && target > this.movedUpTo) {
+      // The first step after a start takes whatever was left staged before it, whole.
+      const from = this.movedUpTo;
+      const positions = this.entriesPerPosition === undefined ? 1 : Math.max(1, Math.floor(this.entriesPerStep / this.entriesPerPosition));
+      const upTo = from === -Infinity ? target : Math.min(target, from + positions);
+      let count: number;
+      try {
+        count = await this.db.transaction((tx) => this.store.moveStaged(tx.db, upTo));
+      } catch (error) {
+        this.log.warn({ err: error }, "moving staged push actions failed; they stay staged");
+        return;
+      }
+      this.movedUpTo = upTo;
+      this.moved += count;
+      this.steps++;
+      if (count > 0 && from !== -Infinity) this.entriesPerPosition = count / (upTo - from);
+      // Requests waiting meanwhile go first.
+      if (upTo < target) await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   async close(): Promise<void> {
