@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { validateConfig } from "../../src/config/load-config.js";
 import type { Config } from "../../src/config/schema.js";
 import { Homeserver } from "../../src/homeserver.js";
+import type { ContextOverrides } from "../../src/context.js";
 import { createRootLogger } from "../../src/logger.js";
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from "./databases.js";
 
@@ -29,6 +30,8 @@ export interface TestServerOptions {
   /** Merged over the test defaults (open registration, no rate limits). */
   config?: Record<string, unknown>;
   serverName?: string;
+  /** Context overrides (a clock of the test's own); password hashing stays cheap unless given. */
+  overrides?: ContextOverrides;
 }
 
 function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
@@ -59,14 +62,14 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
     options.config ?? {},
   );
-  return launch(raw, database, dataDir);
+  return launch(raw, database, dataDir, options.overrides);
 }
 
-async function launch(raw: Record<string, unknown>, database: TestDatabase, dataDir: string): Promise<TestServer> {
+async function launch(raw: Record<string, unknown>, database: TestDatabase, dataDir: string, overrides: ContextOverrides = {}): Promise<TestServer> {
   const config = validateConfig(raw, "test config");
   const server = await Homeserver.create(config, {
     logger: createRootLogger(config.log_level),
-    overrides: { passwordHashCost: 4 },
+    overrides: { passwordHashCost: 4, ...overrides },
     guardTransactions: true,
   });
   await server.start();
@@ -87,7 +90,7 @@ async function launch(raw: Record<string, unknown>, database: TestDatabase, data
     restart: async () => {
       await stop();
       const listeners = (raw["listeners"] as Record<string, unknown>[]).map((l, i) => (i === 0 ? { ...l, port: listener.port } : l));
-      return launch({ ...raw, listeners }, database, dataDir);
+      return launch({ ...raw, listeners }, database, dataDir, overrides);
     },
     destroy: async () => {
       await stop();

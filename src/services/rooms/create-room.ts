@@ -72,6 +72,20 @@ export class CreateRoomService {
     this.publisher = publisher;
   }
 
+  /** The origin_server_ts of the last create event built here whose hash names its room. */
+  private lastCreateTs = 0;
+
+  /**
+   * A time for a create event that names its room (room versions 12 and later): later than any such
+   * create event built here before. The room ID is the create event's hash, so two rooms one user
+   * created with the same request in the same millisecond would get one ID (seen: a client creating
+   * rooms in parallel got a 500 from the database's unique key for the second).
+   */
+  private nextCreateTs(): number {
+    this.lastCreateTs = Math.max(this.clock.now(), this.lastCreateTs + 1);
+    return this.lastCreateTs;
+  }
+
   async createRoom(creator: string, request: CreateRoomRequest): Promise<{ room_id: string; room_alias?: string }> {
     const versionId = request.room_version ?? this.defaultVersion;
     const version = findRoomVersion(versionId);
@@ -104,7 +118,7 @@ export class CreateRoomService {
       };
       const built: BuiltRef[] = [];
       for (const draft of drafts) {
-        const ref = await this.sender.build(head, draft, pending);
+        const ref = await this.sender.build(head, draft, pending, draft.type === "m.room.create" && version.roomIdFromCreateEvent ? this.nextCreateTs() : undefined);
         if (draft.type === "m.room.create" && version.roomIdFromCreateEvent) {
           head = { ...head, room: { ...head.room, roomId: roomIdFromCreateEventId(ref.eventId) } };
         }

@@ -191,11 +191,12 @@ export class EventSender {
 
   /**
    * Builds an event against `head` (which may include events not persisted yet, given in `pending`),
-   * checks its format and the auth rules, and returns it.
+   * checks its format and the auth rules, and returns it. Stamped with the clock's time unless
+   * `originServerTs` is given.
    */
-  async build(head: RoomHead, draft: Draft, pending: ReadonlyMap<string, BuiltRef>): Promise<BuiltRef> {
+  async build(head: RoomHead, draft: Draft, pending: ReadonlyMap<string, BuiltRef>, originServerTs?: number): Promise<BuiltRef> {
     const { version } = head;
-    const full: EventDraft = { ...draft, originServerTs: this.clock.now() };
+    const full: EventDraft = { ...draft, originServerTs: originServerTs ?? this.clock.now() };
     const authIds = this.builder.authEventIds(version, full, head.state);
     const extremities = head.extremities.slice(-MAX_PREV_EVENTS);
     const refs = await this.refs([...new Set([...extremities, ...authIds])], pending);
