@@ -26,6 +26,13 @@ export class SearchIndexer {
   private timer: NodeJS.Timeout | undefined;
   /** The write under way, which later ones and searches wait for. */
   private writing: Promise<void> = Promise.resolve();
+  /**
+   * Closed with the server: the database goes next. A send that commits after the close (it was under
+   * way when the server began to stop) leaves its rows to the next start's catch-up, and a write that
+   * fails is not tried again. (Before, such a row was retried against the closed database every
+   * second, forever, and its timer kept the stopping process alive.)
+   */
+  private closed = false;
 
   constructor(
     private readonly store: SearchStore,
@@ -34,9 +41,17 @@ export class SearchIndexer {
 
   /** Takes an event built here once it committed (its number is higher than any indexed before). */
   add(row: SearchRow): void {
+    if (this.closed) return;
     this.waiting.push(row);
     if (this.waiting.length >= INDEX_BATCH) void this.flush().catch(() => undefined);
-    else this.timer ??= setTimeout(() => void this.flush().catch(() => undefined), INDEX_DELAY_MS);
+    else this.timer ??= this.later(INDEX_DELAY_MS);
+  }
+
+  /** A flush in `ms`; the timer never holds a process that is otherwise done. */
+  private later(ms: number): NodeJS.Timeout {
+    const timer = setTimeout(() => void this.flush().catch(() => undefined), ms);
+    timer.unref();
+    return timer;
   }
 
   /** Writes what is waiting; resolves once everything added before the call is indexed. */
@@ -52,9 +67,13 @@ export class SearchIndexer {
       try {
         await this.store.indexLate(rows, Math.max(...rows.map((row) => row.eventNid)));
       } catch (error) {
+        if (this.closed) {
+          this.log.warn({ error: String(error), events: rows.length }, "search index write failed while stopping; the next start indexes these events");
+          throw error;
+        }
         // Kept for the next write; what a crash loses meanwhile the next start finds.
         this.waiting.unshift(...rows);
-        this.timer ??= setTimeout(() => void this.flush().catch(() => undefined), INDEX_DELAY_MS * 10);
+        this.timer ??= this.later(INDEX_DELAY_MS * 10);
         this.log.error({ error: String(error), events: rows.length }, "search index write failed; retrying");
         throw error;
       }
@@ -69,8 +88,9 @@ export class SearchIndexer {
     if (indexed > 0) this.log.info({ events: indexed }, "search index caught up after an unclean stop");
   }
 
-  /** At stop: writes what is waiting. */
+  /** At stop: writes what is waiting; nothing after. */
   async close(): Promise<void> {
+    this.closed = true;
     await this.flush().catch(() => undefined);
   }
 }
