@@ -8,12 +8,13 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ApiClient } from "../harness/client.js";
 import { freePort } from "../harness/ports.js";
+import { startChildServer, writeChildConfig, type ChildServer } from "../harness/server-child.js";
 import { createTestDatabase, DATABASE_KINDS, isPostgresAvailable, POSTGRES_SKIP_MESSAGE, type TestDatabase } from "../harness/databases.js";
 
 const V3 = "/_matrix/client/v3";
@@ -31,24 +32,8 @@ before(() => {
 after(() => rmSync(bundleDir, { recursive: true, force: true }));
 
 /** `tessera start` from the bundle, with the flags and environment of `npm start`. */
-async function start(configPath: string, url: string): Promise<{ child: ChildProcess; stderr: () => string }> {
-  const child = spawn(process.execPath, ["--max-semi-space-size=2", "--heap-growing-percent=50", join(bundleDir, "main.js"), "start", "--config", configPath], {
-    stdio: ["ignore", "ignore", "pipe"],
-    env: { ...process.env, MALLOC_ARENA_MAX: "2" },
-  });
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`the bundle exited with ${child.exitCode}: ${stderr}`);
-    try {
-      if ((await fetch(`${url}/_matrix/client/versions`)).ok) return { child, stderr: () => stderr };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  child.kill("SIGKILL");
-  throw new Error(`the bundle did not start: ${stderr}`);
+function start(configPath: string, url: string): Promise<ChildServer> {
+  return startChildServer(["--max-semi-space-size=2", "--heap-growing-percent=50", join(bundleDir, "main.js"), "start", "--config", configPath], url, { ...process.env, MALLOC_ARENA_MAX: "2" });
 }
 
 for (const database of DATABASE_KINDS) {
@@ -56,7 +41,7 @@ for (const database of DATABASE_KINDS) {
   describe(`the built bundle on ${database}`, { skip }, () => {
     const dataDir = mkdtempSync(join(tmpdir(), "tessera-bundle-"));
     let db: TestDatabase | undefined;
-    let server: { child: ChildProcess; stderr: () => string } | undefined;
+    let server: ChildServer | undefined;
 
     after(async () => {
       if (server && server.child.exitCode === null) server.child.kill("SIGKILL");
@@ -68,19 +53,10 @@ for (const database of DATABASE_KINDS) {
       db = await createTestDatabase(database);
       const port = await freePort();
       const url = `http://127.0.0.1:${port}`;
-      const configPath = join(dataDir, "tessera.yaml");
-      writeFileSync(
-        configPath,
-        [
-          "server_name: localhost",
-          `listeners: [{ port: ${port}, bind_address: 127.0.0.1, resources: [client, federation] }]`,
-          `database: "${db.url}"`,
-          ...(db.schema ? [`database_schema: ${db.schema}`] : []),
-          `data_dir: ${dataDir}`,
-          "registration: { enabled: true, tokens_required: false, shared_secret: bundle-test-shared-secret-0123456789 }",
-          "rate_limits: { enabled: false }",
-        ].join("\n"),
-      );
+      const configPath = writeChildConfig(dataDir, port, db, [
+        `listeners: [{ port: ${port}, bind_address: 127.0.0.1, resources: [client, federation] }]`,
+        "registration: { enabled: true, tokens_required: false, shared_secret: bundle-test-shared-secret-0123456789 }",
+      ]);
       server = await start(configPath, url);
       const pid = server.child.pid as number;
 

@@ -8,31 +8,19 @@
  */
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ApiClient } from "../harness/client.js";
 import { freePort } from "../harness/ports.js";
+import { startChildServer, writeChildConfig } from "../harness/server-child.js";
 import { createTestDatabase, DATABASE_KINDS, isPostgresAvailable, POSTGRES_SKIP_MESSAGE, type TestDatabase } from "../harness/databases.js";
 
 const V3 = "/_matrix/client/v3";
 
 async function startProcess(configPath: string, url: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "start", "--config", configPath], { stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${stderr}`);
-    try {
-      if ((await fetch(`${url}/_matrix/client/versions`)).ok) return child;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  child.kill("SIGKILL");
-  throw new Error(`server did not start: ${stderr}`);
+  return (await startChildServer(["--import", "tsx", "src/main.ts", "start", "--config", configPath], url)).child;
 }
 
 function kill(child: ChildProcess): Promise<void> {
@@ -60,20 +48,11 @@ for (const database of DATABASE_KINDS) {
       db = await createTestDatabase(database);
       const port = await freePort();
       const url = `http://127.0.0.1:${port}`;
-      const configPath = join(dataDir, "tessera.yaml");
-      writeFileSync(
-        configPath,
-        [
-          "server_name: localhost",
-          `listeners: [{ port: ${port}, bind_address: 127.0.0.1, resources: [client] }]`,
-          `database: "${db.url}"`,
-          ...(db.schema ? [`database_schema: ${db.schema}`] : []),
-          `data_dir: ${dataDir}`,
-          "log_level: silent",
-          "registration: { enabled: true, tokens_required: false }",
-          "rate_limits: { enabled: false }",
-        ].join("\n"),
-      );
+      const configPath = writeChildConfig(dataDir, port, db, [
+        `listeners: [{ port: ${port}, bind_address: 127.0.0.1, resources: [client] }]`,
+        "log_level: silent",
+        "registration: { enabled: true, tokens_required: false }",
+      ]);
       child = await startProcess(configPath, url);
       const alice = new ApiClient(url);
       await alice.register("alice");
