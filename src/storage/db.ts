@@ -72,7 +72,7 @@ export class Db {
     sqliteConnection?: SqliteConnection,
   ) {
     // SQLite has one connection: transactions waiting for it are committed together (group-commit.ts).
-    if (dialect === "sqlite") {
+    if (sqliteConnection) {
       this.groupCommitter = new GroupCommitter(
         kysely,
         sqliteConnection,

@@ -46,7 +46,7 @@ export class GroupCommitter {
   constructor(
     private readonly kysely: Kysely<Schema>,
     /** The connection, for statements run on it directly inside a round (sqlite-direct.ts). */
-    private readonly connection: SqliteConnection | undefined,
+    private readonly connection: SqliteConnection,
     /** Runs a round's database work inside whatever context the database keeps for transactions (the test guard). */
     private readonly inside: <T>(work: () => Promise<T>) => Promise<T>,
     /** Runs outside that context: callers' hooks must not look as if they were inside a transaction. */
@@ -89,12 +89,11 @@ export class GroupCommitter {
       const alone = round.length === 1;
       // One executor for the whole round: the transactions of a round share its connection anyway.
       const db = trx.withoutPlugins();
-      if (this.connection) closers.push(attachToTransaction(db, this.connection));
-      const savepoints = this.savepointStatements(trx);
+      closers.push(attachToTransaction(db, this.connection));
       for (const queued of round) {
         const outcome: Outcome = { queued, finals: [], hooks: [], ok: false };
         outcomes.push(outcome);
-        if (!alone) await savepoints.begin();
+        if (!alone) this.savepoint("SAVEPOINT grouped");
         try {
           outcome.value = await queued.work({
             db,
@@ -104,9 +103,9 @@ export class GroupCommitter {
           outcome.ok = true;
         } catch (error) {
           outcome.error = error;
-          if (!alone) await savepoints.rollback();
+          if (!alone) this.savepoint("ROLLBACK TO grouped");
         }
-        if (!alone) await savepoints.release();
+        if (!alone) this.savepoint("RELEASE grouped");
       }
       close();
       if (alone && !outcomes[0]?.ok) await trx.rollback().execute();
@@ -131,24 +130,12 @@ export class GroupCommitter {
 
   /**
    * The savepoint each transaction of a round runs in. The round's transaction holds the connection,
-   * so on SQLite's own connection they run directly, as prepared statements (three statements through
-   * Kysely per transaction were a fifth of the round's cost per transaction); one name serves every
-   * transaction of the round, as each is released before the next begins.
+   * so they run on it directly, as prepared statements (three statements through Kysely per
+   * transaction were a fifth of the round's cost per transaction); one name serves every transaction
+   * of the round, as each is released before the next begins.
    */
-  private savepointStatements(trx: ControlledTransaction<Schema>): { begin(): Promise<void>; rollback(): Promise<void>; release(): Promise<void> } {
-    const connection = this.connection;
-    if (connection) {
-      const run = (text: string): Promise<void> => {
-        connection.prepare(text).run();
-        return Promise.resolve();
-      };
-      return { begin: () => run("SAVEPOINT grouped"), rollback: () => run("ROLLBACK TO grouped"), release: () => run("RELEASE grouped") };
-    }
-    return {
-      begin: async () => void (await trx.savepoint("grouped").execute()),
-      rollback: async () => void (await trx.rollbackToSavepoint("grouped" as never).execute()),
-      release: async () => void (await trx.releaseSavepoint("grouped" as never).execute()),
-    };
+  private savepoint(statement: "SAVEPOINT grouped" | "ROLLBACK TO grouped" | "RELEASE grouped"): void {
+    this.connection.prepare(statement).run();
   }
 
   private settle(outcomes: readonly Outcome[]): void {

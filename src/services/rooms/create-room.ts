@@ -118,10 +118,9 @@ export class CreateRoomService {
       };
       const built: BuiltRef[] = [];
       for (const draft of drafts) {
-        const ref = await this.sender.build(head, draft, pending, draft.type === "m.room.create" && version.roomIdFromCreateEvent ? this.nextCreateTs() : undefined);
-        if (draft.type === "m.room.create" && version.roomIdFromCreateEvent) {
-          head = { ...head, room: { ...head.room, roomId: roomIdFromCreateEventId(ref.eventId) } };
-        }
+        const namesRoom = draft.type === "m.room.create" && version.roomIdFromCreateEvent;
+        const ref = await this.sender.build(head, draft, pending, namesRoom ? this.nextCreateTs() : undefined);
+        if (namesRoom) head = { ...head, room: { ...head.room, roomId: roomIdFromCreateEventId(ref.eventId) } };
         pending.set(ref.eventId, ref);
         built.push(ref);
         const state = typeof ref.event.state_key === "string" ? new Map(head.state).set(stateKey(ref.event.type, ref.event.state_key), ref.eventId) : head.state;
