@@ -238,6 +238,12 @@ export class PushActionStore {
     for (const table of ACTION_TABLES) await executor.deleteFrom(table).where("event_nid", "=", eventNid).execute();
   }
 
+  /** How many push actions are staged now, at any position: sizes a move's steps (a scan of the small staging table, which a move reads whole anyway). */
+  async countStaged(executor: Executor): Promise<number> {
+    const row = await executor.selectFrom("event_push_actions_staging").select((eb) => eb.fn.countAll<number | string>().as("n")).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   /**
    * Moves the staged push actions up to stream position `upTo` into event_push_actions, ordered by
    * user so that each user's entries go to their range together. `upTo` must be a complete position

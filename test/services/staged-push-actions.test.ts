@@ -109,10 +109,31 @@ for (const database of DATABASE_KINDS) {
         await mover.move();
         assert.deepEqual(await where(), { moved: 600, staged: 0 }, "everything up to the complete position moved");
         const steps = mover.steps - stepsBefore;
-        // The first step, with nothing to size it by yet, is one position; the others 3.
-        assert.ok(steps >= 15 && steps <= 35, `${steps} steps for 600 entries at ~30 a step`);
+        // 600 entries staged over 60 positions: 3 positions a step.
+        assert.equal(steps, 20, `${steps} steps for 600 entries at ~30 a step`);
         const unread = await store.countsByThreadInRooms("@reader3:x", [{ roomNid: 1, after: 100 }], 160);
         assert.deepEqual(unread.get(1), [{ threadId: "main", notifications: 60, highlights: 0 }]);
+      } finally {
+        await mover.close();
+      }
+    });
+
+    it("passes a stretch of events that staged nothing without a step", async () => {
+      await db.kysely.deleteFrom("event_push_actions").execute();
+      let complete = 2000;
+      const mover = new StagedPushActions(db, store, () => complete, createRootLogger("silent"), 3_600_000, 30);
+      try {
+        await mover.move();
+        const stepsBefore = mover.steps;
+        // A thousand messages nobody else was notified of (rooms of one): nothing to move, no transaction.
+        complete = 3000;
+        await mover.move();
+        assert.equal(mover.steps - stepsBefore, 0);
+        for (const position of [3001, 3002]) await db.transaction((tx) => store.insertActions(tx.db, entries(position, ["@a:x", "@b:x"])));
+        complete = 3002;
+        await mover.move();
+        assert.equal(mover.steps - stepsBefore, 1, "the next entries move in one step");
+        assert.deepEqual(await where(), { moved: 4, staged: 0 });
       } finally {
         await mover.close();
       }
