@@ -4,7 +4,8 @@
  * 1. Delivery fan-out: 100 members of one room long-poll /sync; another member sends a message. A
  *    sample is the time from the moment the send request is issued to the moment one member's
  *    long-poll response carrying that message has fully arrived (p50, p99 over all members and rounds).
- *    Every round starts with all 100 long-polls waiting on the server.
+ *    Every round starts with all 100 long-polls waiting on the server. The same rounds against a bare
+ *    node:http server that only holds and answers (harness/calibration.ts) print the floor beside it.
  * 2. Idle connections: BENCH_IDLE_CONNECTIONS (10 000) long-polls held open at once, by users who are
  *    each in one of 20 rooms; prints the server's RSS (from /proc/<pid>/status) before and with them,
  *    right after each step and again once the server was quiet for BENCH_IDLE_SETTLE_MS (25 s: V8's
@@ -22,6 +23,8 @@ import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
 import { percentile, postgresAvailable, startBenchServer, type BenchServer } from "./harness/server-process.js";
 import { inBatches, LeanClient } from "./harness/lean-client.js";
+import { fanoutRounds } from "./harness/fanout-rounds.js";
+import { bareFanout } from "./harness/calibration.js";
 
 const FANOUT_MEMBERS = Number(process.env["BENCH_FANOUT_MEMBERS"] ?? 100);
 const FANOUT_ROUNDS = Number(process.env["BENCH_FANOUT_ROUNDS"] ?? 60);
@@ -87,41 +90,20 @@ async function fanout(server: BenchServer, client: LeanClient, label: string): P
   await sleep(500);
   for (let i = 0; i < members.length; i++) since[i] = await nextBatch(client, members[i] as string, since[i]);
 
-  const delivery: number[] = [];
-  const sendLatency: number[] = [];
-  const roundCpu: number[] = [];
-  const warmup = 5;
-  for (let round = 0; round < FANOUT_ROUNDS + warmup; round++) {
-    const marker = `round-${round}-${Math.random().toString(36).slice(2)}`;
-    let t0 = 0;
-    const arrivals = members.map(async (token, i) => {
-      // Poll until the response carries this round's message (another update may come first).
-      for (;;) {
-        const res = await client.send("GET", `${SYNC}?timeout=30000&since=${since[i]}`, token);
-        if (res.status !== 200) throw new Error(`sync ${res.status} ${res.body}`);
-        since[i] = (JSON.parse(res.body) as { next_batch: string }).next_batch;
-        if (res.body.includes(marker)) return res.arrivedAt - t0;
-      }
-    });
-    // Every long-poll is waiting on the server before the send.
-    await sleep(round === 0 ? 500 : 100);
-    const cpuBefore = server.cpuMs();
-    t0 = performance.now();
-    await sendText(client, sender, roomId, `t${round}`, marker);
-    const sent = performance.now() - t0;
-    const latencies = await Promise.all(arrivals);
-    if (round >= warmup) {
-      delivery.push(...latencies);
-      sendLatency.push(sent);
-      roundCpu.push(server.cpuMs() - cpuBefore);
-    }
-  }
+  const { delivery, sendLatency, roundCpu } = await fanoutRounds(
+    { client, syncPath: SYNC, members, since, send: (marker, round) => sendText(client, sender, roomId, `t${round}`, marker), cpuMs: () => server.cpuMs() },
+    FANOUT_ROUNDS,
+  );
   console.log(`  ${label}: send response ${summary(sendLatency)}`);
   console.log(`  ${label}: delivery to ${members.length} long-polling members, send issued -> response arrived: ${summary(delivery)}`);
   // CPU ticks are 10 ms, so the mean over the rounds, not a per-round percentile.
   const cpuPerRound = roundCpu.reduce((a, b) => a + b, 0) / roundCpu.length;
   console.log(`  ${label}: server CPU per round (the send and ${members.length} answers): ${cpuPerRound.toFixed(1)} ms, ${((cpuPerRound / members.length) * 1000).toFixed(0)} µs per member`);
   console.log(`  ${label}: RSS after fan-out ${server.rssMiB().toFixed(1)} MiB`);
+  // The floor here, now: the same rounds against a server that does nothing but hold and answer.
+  const bare = await bareFanout(members.length, FANOUT_ROUNDS);
+  const bareCpu = bare.roundCpu.reduce((a, b) => a + b, 0) / bare.roundCpu.length;
+  console.log(`  ${label}: machine: a bare node:http server holding the same long-polls, same rounds: delivery ${summary(bare.delivery)}, server CPU per round ${bareCpu.toFixed(1)} ms`);
 }
 
 async function idle(server: BenchServer, client: LeanClient, label: string): Promise<void> {

@@ -101,13 +101,7 @@ ${extraYaml}`,
       }
       return sockets;
     },
-    cpuMs: () => {
-      // Fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second on Linux); the command name
-      // (field 2) is in parentheses and may hold spaces, so count from after it.
-      const stat = readFileSync(`/proc/${child.pid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      return (Number(fields[11]) + Number(fields[12])) * 10;
-    },
+    cpuMs: () => processCpuMs(child.pid as number),
     stop: async () => {
       const exited = new Promise((resolve) => child.once("exit", resolve));
       child.kill("SIGTERM");
@@ -121,6 +115,15 @@ ${extraYaml}`,
       }
     },
   };
+}
+
+/** CPU time (user + system) process `pid` used so far, in ms. */
+export function processCpuMs(pid: number): number {
+  // Fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second on Linux); the command name
+  // (field 2) is in parentheses and may hold spaces, so count from after it.
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** A port nothing listens on now: the kernel picks one for a moment's listener. */
