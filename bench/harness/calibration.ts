@@ -10,6 +10,8 @@
  * size Tessera sends. No server can deliver faster on this machine with this load generator, which
  * receives and re-polls the answers in one process.
  *
+ * The same PUTs from 50 clients at once are the ceiling for the concurrent send runs.
+ *
  * Also the time of a durable 8 KiB write (write + fdatasync, in the temporary directory): what every
  * PostgreSQL commit waits for (it flushes its WAL so), and SQLite's with `synchronous: full`. The disk
  * of these machines took from 150 to 420 µs per flush within one day, which moves the PostgreSQL
@@ -99,6 +101,8 @@ export async function bareFanout(members: number, rounds: number): Promise<Fanou
 export interface Calibration {
   perSecond: number;
   p50Ms: number;
+  /** 50 clients sending at once, as the send benchmark's concurrent runs do. */
+  concurrentPerSecond: number;
 }
 
 export async function bareHttpRoundTrip(count = 3000): Promise<Calibration> {
@@ -109,7 +113,16 @@ export async function bareHttpRoundTrip(count = 3000): Promise<Calibration> {
     for (let i = 0; i < 300; i++) await send(i);
     const { samples, perSecond } = await timedSequence(count, send);
     samples.sort((a, b) => a - b);
-    return { perSecond, p50Ms: percentile(samples, 50) };
+    const clients = 50;
+    const perClient = Math.ceil(count / clients);
+    const start = performance.now();
+    await Promise.all(
+      Array.from({ length: clients }, async (_, c) => {
+        for (let i = 0; i < perClient; i++) await send(count + c * perClient + i);
+      }),
+    );
+    const concurrentPerSecond = (clients * perClient) / ((performance.now() - start) / 1000);
+    return { perSecond, p50Ms: percentile(samples, 50), concurrentPerSecond };
   } finally {
     bare.stop();
   }
@@ -137,6 +150,6 @@ export function durableWriteMicros(count = 200): number {
 }
 
 export async function printCalibration(when: string): Promise<void> {
-  const { perSecond, p50Ms } = await bareHttpRoundTrip();
-  console.log(`machine ${when}: a bare node:http server answers sequential PUTs at ${perSecond.toFixed(0)}/s, p50 ${p50Ms.toFixed(2)} ms (the ceiling for any sequential request here, now); a durable 8 KiB write (fdatasync) takes ${durableWriteMicros().toFixed(0)} µs (p50)`);
+  const { perSecond, p50Ms, concurrentPerSecond } = await bareHttpRoundTrip();
+  console.log(`machine ${when}: a bare node:http server answers sequential PUTs at ${perSecond.toFixed(0)}/s, p50 ${p50Ms.toFixed(2)} ms (the ceiling for any sequential request here, now), and 50 clients at once at ${concurrentPerSecond.toFixed(0)}/s; a durable 8 KiB write (fdatasync) takes ${durableWriteMicros().toFixed(0)} µs (p50)`);
 }
