@@ -122,12 +122,16 @@ export class DeviceLists {
       }
       // The viewer's own joins and departures concern everyone in those rooms.
       const joinedNow = memberships.filter((m) => m.streamOrdering > since.events && m.streamOrdering <= now.events);
-      const joinedRooms = joinedNow.filter((m) => m.membership === "join").map((m) => m.roomNid);
-      const leftRooms = joinedNow.filter((m) => DEPARTED.has(m.membership)).map((m) => m.roomNid);
-      for (const userId of await this.store.joinedMembers(joinedRooms)) if (userId !== viewer) maybeChanged.add(userId);
-      for (const userId of await this.store.joinedMembers(leftRooms)) if (userId !== viewer) maybeLeft.add(userId);
+      if (joinedNow.length > 0) {
+        const joinedRooms = joinedNow.filter((m) => m.membership === "join").map((m) => m.roomNid);
+        const leftRooms = joinedNow.filter((m) => DEPARTED.has(m.membership)).map((m) => m.roomNid);
+        for (const userId of await this.store.joinedMembers(joinedRooms)) if (userId !== viewer) maybeChanged.add(userId);
+        for (const userId of await this.store.joinedMembers(leftRooms)) if (userId !== viewer) maybeLeft.add(userId);
+      }
     }
 
+    // The usual case for a long-poll woken by a message: nobody else's devices or memberships moved.
+    if (maybeChanged.size === 0 && maybeLeft.size === 0) return { changed: [...changed].sort(), left: [] };
     const candidates = [...new Set([...maybeChanged, ...maybeLeft])].filter((u) => !changed.has(u));
     const sharing = candidates.length === 0 ? new Set<string>() : await this.store.sharingARoomWith(viewer, candidates);
     for (const userId of maybeChanged) if (sharing.has(userId)) changed.add(userId);
