@@ -38,6 +38,23 @@ export async function postgresAvailable(): Promise<boolean> {
   }
 }
 
+/**
+ * Vacuums the system catalogs of the benchmark database. Every test and benchmark run creates a
+ * schema of its own and drops it, and the PostgreSQL of these machines runs without autovacuum: over
+ * one working session pg_attribute gathered 145 000 dead rows and sequential sends measured 240/s,
+ * 305-345/s right after this. Runs before each PostgreSQL server, so figures do not depend on what ran
+ * before them. (Vacuuming a catalog needs its owner, as here; otherwise PostgreSQL skips it with a warning.)
+ */
+async function vacuumCatalogs(): Promise<void> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    await client.query("VACUUM pg_catalog.pg_class, pg_catalog.pg_attribute, pg_catalog.pg_type, pg_catalog.pg_depend, pg_catalog.pg_constraint, pg_catalog.pg_index, pg_catalog.pg_attrdef");
+  } finally {
+    await client.end();
+  }
+}
+
 /** A server that federates: its name and a TLS federation listener (see bench/harness/federated-server.ts). */
 export interface BenchFederation {
   serverName: string;
@@ -47,6 +64,7 @@ export interface BenchFederation {
 }
 
 export async function startBenchServer(database: "sqlite" | "postgres", extraYaml = "", federation?: BenchFederation): Promise<BenchServer> {
+  if (database === "postgres") await vacuumCatalogs();
   const dir = mkdtempSync(join(tmpdir(), "tessera-bench-"));
   const port = await freePort();
   const federationListener = federation ? `\n  - { port: ${federation.port}, bind_address: 127.0.0.1, resources: [federation], tls: { cert: ${federation.cert}, key: ${federation.key} } }` : "";
