@@ -41,9 +41,9 @@ export async function postgresAvailable(): Promise<boolean> {
 /**
  * Vacuums the system catalogs of the benchmark database. Every test and benchmark run creates a
  * schema of its own and drops it, and the PostgreSQL of these machines runs without autovacuum: over
- * one working session pg_attribute gathered 145 000 dead rows and sequential sends measured 240/s,
- * 305-345/s right after this. Runs before each PostgreSQL server, so figures do not depend on what ran
- * before them. (Vacuuming a catalog needs its owner, as here; otherwise PostgreSQL skips it with a warning.)
+ * one working session pg_attribute gathered 145 000 dead rows. Runs before each PostgreSQL server, so
+ * figures do not depend on how much ran before them. (Vacuuming a catalog needs its owner, as here;
+ * otherwise PostgreSQL skips it with a warning.)
  */
 async function vacuumCatalogs(): Promise<void> {
   const client = new pg.Client({ connectionString: POSTGRES_URL });
