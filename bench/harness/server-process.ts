@@ -63,7 +63,15 @@ export interface BenchFederation {
   key: string;
 }
 
-export async function startBenchServer(database: "sqlite" | "postgres", extraYaml = "", federation?: BenchFederation): Promise<BenchServer> {
+/** How the server process is started, beyond `npm start`'s own flags. */
+export interface BenchLaunch {
+  /** A program the server runs under (valgrind and its options): the command line is prefixed with it. */
+  wrapper?: readonly string[];
+  /** More Node.js flags (after BENCH_SERVER_NODE_ARGS). */
+  nodeArgs?: readonly string[];
+}
+
+export async function startBenchServer(database: "sqlite" | "postgres", extraYaml = "", federation?: BenchFederation, launch: BenchLaunch = {}): Promise<BenchServer> {
   if (database === "postgres") await vacuumCatalogs();
   const dir = mkdtempSync(join(tmpdir(), "tessera-bench-"));
   const port = await freePort();
@@ -84,14 +92,17 @@ ${extraYaml}`,
   );
   // The flags and environment `npm start` runs the server with (package.json, README "Memory"), then
   // any flags the bench run adds.
-  const nodeArgs = ["--max-semi-space-size=2", "--heap-growing-percent=50", ...(process.env["BENCH_SERVER_NODE_ARGS"] ?? "").split(" ").filter(Boolean)];
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, "dist/main.js", "start", "--config", join(dir, "tessera.yaml")], {
+  const nodeArgs = ["--max-semi-space-size=2", "--heap-growing-percent=50", ...(process.env["BENCH_SERVER_NODE_ARGS"] ?? "").split(" ").filter(Boolean), ...(launch.nodeArgs ?? [])];
+  const command = [...(launch.wrapper ?? []), process.execPath, ...nodeArgs, "dist/main.js", "start", "--config", join(dir, "tessera.yaml")];
+  const child: ChildProcess = spawn(command[0] as string, command.slice(1), {
     // BENCH_LOG_LEVEL (e.g. info) shows the servers' logs, for finding out why a run failed.
     stdio: ["ignore", process.env["BENCH_LOG_LEVEL"] ? "inherit" : "pipe", "inherit"],
     env: { ...process.env, MALLOC_ARENA_MAX: "2" },
   });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
+  // Under valgrind the start takes tens of times longer.
+  const attempts = launch.wrapper ? 3000 : 200;
+  for (let i = 0; i < attempts; i++) {
     try {
       const res = await fetch(`${url}/_matrix/client/versions`);
       if (res.ok) break;
