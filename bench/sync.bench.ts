@@ -23,7 +23,7 @@ import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
 import { percentile, postgresAvailable, startBenchServer, type BenchServer } from "./harness/server-process.js";
 import { inBatches, LeanClient } from "./harness/lean-client.js";
-import { fanoutRounds } from "./harness/fanout-rounds.js";
+import { fanoutRounds, meanRoundCpu } from "./harness/fanout-rounds.js";
 import { bareFanout } from "./harness/calibration.js";
 
 const FANOUT_MEMBERS = Number(process.env["BENCH_FANOUT_MEMBERS"] ?? 100);
@@ -90,20 +90,18 @@ async function fanout(server: BenchServer, client: LeanClient, label: string): P
   await sleep(500);
   for (let i = 0; i < members.length; i++) since[i] = await nextBatch(client, members[i] as string, since[i]);
 
-  const { delivery, sendLatency, roundCpu } = await fanoutRounds(
+  const samples = await fanoutRounds(
     { client, syncPath: SYNC, members, since, send: (marker, round) => sendText(client, sender, roomId, `t${round}`, marker), cpuMs: () => server.cpuMs() },
     FANOUT_ROUNDS,
   );
-  console.log(`  ${label}: send response ${summary(sendLatency)}`);
-  console.log(`  ${label}: delivery to ${members.length} long-polling members, send issued -> response arrived: ${summary(delivery)}`);
-  // CPU ticks are 10 ms, so the mean over the rounds, not a per-round percentile.
-  const cpuPerRound = roundCpu.reduce((a, b) => a + b, 0) / roundCpu.length;
+  console.log(`  ${label}: send response ${summary(samples.sendLatency)}`);
+  console.log(`  ${label}: delivery to ${members.length} long-polling members, send issued -> response arrived: ${summary(samples.delivery)}`);
+  const cpuPerRound = meanRoundCpu(samples);
   console.log(`  ${label}: server CPU per round (the send and ${members.length} answers): ${cpuPerRound.toFixed(1)} ms, ${((cpuPerRound / members.length) * 1000).toFixed(0)} µs per member`);
   console.log(`  ${label}: RSS after fan-out ${server.rssMiB().toFixed(1)} MiB`);
   // The floor here, now: the same rounds against a server that does nothing but hold and answer.
   const bare = await bareFanout(members.length, FANOUT_ROUNDS);
-  const bareCpu = bare.roundCpu.reduce((a, b) => a + b, 0) / bare.roundCpu.length;
-  console.log(`  ${label}: machine: a bare node:http server holding the same long-polls, same rounds: delivery ${summary(bare.delivery)}, server CPU per round ${bareCpu.toFixed(1)} ms`);
+  console.log(`  ${label}: machine: a bare node:http server holding the same long-polls, same rounds: delivery ${summary(bare.delivery)}, server CPU per round ${meanRoundCpu(bare).toFixed(1)} ms`);
 }
 
 async function idle(server: BenchServer, client: LeanClient, label: string): Promise<void> {

@@ -57,3 +57,8 @@ export async function fanoutRounds(target: FanoutTarget, rounds: number, warmup 
   }
   return samples;
 }
+
+/** Server CPU per round, ms: the mean (CPU is read in 10 ms ticks, too coarse for a per-round percentile). */
+export function meanRoundCpu(samples: FanoutSamples): number {
+  return samples.roundCpu.reduce((a, b) => a + b, 0) / samples.roundCpu.length;
+}

@@ -15,8 +15,9 @@ const q = encodeURIComponent;
 
 /**
  * Counts the transactions the database runs until stop() (which returns the count), the background
- * writers' as well (the test keeps them quiet meanwhile). The first one waits a moment before it writes: it is the first message to reach the room's writer, and meanwhile
- * the rest of a burst is sure to queue for the writer, however the requests trickle in on a busy machine.
+ * writers' as well (the test keeps them quiet meanwhile). The first one waits a moment before it
+ * writes: it is the first message to reach the room's writer, and meanwhile the rest of a burst is sure
+ * to queue for the writer, however the requests trickle in on a busy machine.
  */
 function holdFirstTransaction(db: Db): { stop(): number } {
   let transactions = 0;

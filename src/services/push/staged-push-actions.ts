@@ -7,9 +7,10 @@
  * position without moving it: its entries go with the next move after a new event.)
  *
  * A busy second is moved in steps of about ENTRIES_PER_STEP entries, with the event loop free between
- * them, sized by how many entries are staged when the move begins and then by what each step moved. On SQLite a step is a statement that runs to its end and holds the connection and the event
- * loop meanwhile: moved whole, a second of 50 clients writing into a room of 50 (80 000 entries) held
- * both for 117 ms at once, a pause every request in flight waited through.
+ * them, sized by how many entries are staged when the move begins and then by what each step moved.
+ * On SQLite a step is a statement that runs to its end and holds the connection and the event loop
+ * meanwhile: moved whole, a second of 50 clients writing into a room of 50 (80 000 entries) held both
+ * for 117 ms at once, a pause every request in flight waited through.
  */
 import type { Logger } from "../../logger.js";
 import type { Db } from "../../storage/db.js";
