@@ -71,8 +71,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
 
-  app.addHook("onRequest", async (_request, reply) => {
+  // A callback hook, not an async one: no promise per request for four headers.
+  app.addHook("onRequest", (_request, reply, done) => {
     reply.headers(CORS_HEADERS);
+    done();
   });
 
   app.options("*", async (_request, reply) => {

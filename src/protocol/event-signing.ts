@@ -8,7 +8,7 @@
 import type { EventHashes, Pdu } from "./event.js";
 import { eventIdFromReferenceHash } from "./event-id.js";
 import { encodeBase64 } from "./base64.js";
-import { contentHashText, encodeEvent, referenceText } from "./event-encoding.js";
+import { contentHashText, encodeEvent, eventText, referenceText } from "./event-encoding.js";
 import type { EncodedEvent } from "./event-encoding.js";
 import { contentHashMatches, referenceHashInput, sha256 } from "./hashes.js";
 import { domainOfId } from "./identifiers.js";
@@ -32,11 +32,34 @@ export function hashAndSignEvent<T extends object>(
   serverName: string,
   key: SigningKey,
 ): T & { hashes: EventHashes } & Signed {
+  return hashAndSign(event, version, serverName, key).signed;
+}
+
+/** A new event of this server, hashed and signed, with what the encoding pass gave besides. */
+export interface NewSignedEvent<T> {
+  signed: T & { hashes: EventHashes } & Signed;
+  /** The raw reference hash (sha256 of the bytes the signature covers): the event ID of v3+. */
+  referenceHash: Buffer;
+  /** Canonical JSON of the signed event without `unsigned`: what is stored. */
+  json: string;
+}
+
+/**
+ * As hashAndSignEvent, for an event this server creates and stores: the reference hash and the stored
+ * form come from the same encoding pass instead of two more encodings of the event.
+ */
+export function hashAndSignNewEvent<T extends object>(event: T, version: RoomVersion, serverName: string, key: SigningKey): NewSignedEvent<T> {
+  const { signed, hashes, encoded, reference } = hashAndSign(event, version, serverName, key);
+  return { signed, referenceHash: sha256(reference), json: eventText(encoded, { hashes, signatures: signed.signatures }) };
+}
+
+function hashAndSign<T extends object>(event: T, version: RoomVersion, serverName: string, key: SigningKey) {
   // One encoding pass serves both the content hash and the signed (redacted) form.
   const encoded = encodeEvent(event, !version.strictCanonicalJson);
   const hashes = { sha256: encodeBase64(sha256(contentHashText(encoded))) };
-  const signature = signBytes(Buffer.from(referenceText(encoded, version, hashes), "utf8"), key);
-  return withSignature({ ...event, hashes }, serverName, key.keyId, signature);
+  const reference = Buffer.from(referenceText(encoded, version, hashes), "utf8");
+  const signed = withSignature({ ...event, hashes }, serverName, key.keyId, signBytes(reference, key));
+  return { signed, hashes, encoded, reference };
 }
 
 /**

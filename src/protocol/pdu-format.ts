@@ -112,11 +112,11 @@ function checkDepth(depth: unknown): void {
   if (BigInt(depth) > MAX_DEPTH) fail("depth is too large");
 }
 
-/** The canonical JSON of the whole event, measured in UTF-8 bytes. */
-function checkSizeAndEncoding(pdu: JsonObject, version: RoomVersion): void {
+/** The canonical JSON of the whole event (`text`, when the caller has it already), measured in UTF-8 bytes. */
+function checkSizeAndEncoding(pdu: JsonObject, version: RoomVersion, known: string | undefined): void {
   let text: string;
   try {
-    text = canonicalJson(pdu, { lenient: !version.strictCanonicalJson });
+    text = known ?? canonicalJson(pdu, { lenient: !version.strictCanonicalJson });
   } catch (error) {
     // CanonicalJsonError (floats, big integers in v6+, lone surrogates), or a RangeError from a
     // pathologically deep value: either way the event cannot be hashed as the room version requires.
@@ -127,8 +127,8 @@ function checkSizeAndEncoding(pdu: JsonObject, version: RoomVersion): void {
   if (Buffer.byteLength(text, "utf8") > MAX_PDU_BYTES) fail(`event is larger than ${MAX_PDU_BYTES} bytes`);
 }
 
-function checkFields(pdu: JsonObject, version: RoomVersion): void {
-  checkSizeAndEncoding(pdu, version);
+function checkFields(pdu: JsonObject, version: RoomVersion, text: string | undefined): void {
+  checkSizeAndEncoding(pdu, version, text);
   requireString(pdu, "type", version);
   const sender = requireString(pdu, "sender", version);
   const colon = sender.indexOf(":");
@@ -164,11 +164,13 @@ function checkFields(pdu: JsonObject, version: RoomVersion): void {
  * Throws PduFormatError unless `pdu` has the event format of the room version and respects the size
  * limits. The size counted is the canonical JSON of `pdu` exactly as given, so inbound callers
  * should first cut `unsigned` down to the keys they keep from remote servers, as Synapse does.
+ * `canonicalText`: that canonical JSON, when the caller has encoded `pdu` already (an event this
+ * server just built and signed), so that it is not encoded once more here.
  */
-export function checkPduFormat(pdu: unknown, version: RoomVersion): asserts pdu is Pdu {
+export function checkPduFormat(pdu: unknown, version: RoomVersion, canonicalText?: string): asserts pdu is Pdu {
   if (!isJsonObject(pdu)) fail("an event must be a JSON object");
   try {
-    checkFields(pdu, version);
+    checkFields(pdu, version, canonicalText);
   } catch (error) {
     if (error instanceof PduFormatError) throw error;
     // Defensive: no input may escape as another kind of error.

@@ -2,11 +2,13 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { decodeBase64 } from "../../src/protocol/base64.js";
 import type { Pdu } from "../../src/protocol/event.js";
-import { computeEventId } from "../../src/protocol/event-id.js";
+import { computeEventId, eventIdFromReferenceHash } from "../../src/protocol/event-id.js";
+import { canonicalJson } from "../../src/protocol/canonical-json.js";
 import {
   addEventSignature,
   checkEventSignaturesAndHashes,
   hashAndSignEvent,
+  hashAndSignNewEvent,
   requiredSignatureServers,
   signatureRequirements,
   verifyEventSignatures,
@@ -104,6 +106,30 @@ describe("event signing: appendix vectors (valid for the v1–v10 redaction rule
     const copy = structuredClone(minimal);
     hashAndSignEvent(minimal, v("1"), "domain", appendixKey);
     assert.deepEqual(minimal, copy);
+  });
+});
+
+describe("signing a new event of this server", () => {
+  const ALL = [...V1_TO_V10, "11", "12"];
+  const drafts = (version: string): Record<string, unknown>[] => {
+    const v1 = v(version).eventIdFormat === "v1";
+    const base = { room_id: "!room:a.example", sender: "@alice:a.example", depth: 7, origin_server_ts: 1_700_000_000_000, prev_events: [], auth_events: [], ...(v1 ? { event_id: "$local:a.example" } : {}) };
+    return [
+      { ...base, type: "m.room.message", content: { msgtype: "m.text", body: "héllo \u2028 \"quoted\" 😀", "m.mentions": { user_ids: ["@b:x"] } } },
+      { ...base, type: "m.room.member", state_key: "@alice:a.example", content: { membership: "join", displayname: "Alice", join_authorised_via_users_server: "@r:b.example" } },
+      { ...base, type: "m.room.power_levels", state_key: "", content: { users: { "@alice:a.example": 100 }, events: {}, ban: 50 } },
+      { ...base, type: "m.room.redaction", redacts: "$target", content: { redacts: "$target", reason: "spam" } },
+    ];
+  };
+  it("stores the canonical JSON of what it signed and names it by the reference hash, in every room version", () => {
+    for (const version of ALL) {
+      for (const draft of drafts(version)) {
+        const { signed, referenceHash, json } = hashAndSignNewEvent(draft, v(version), "a.example", keyOf("a.example"));
+        assert.deepEqual(signed, hashAndSignEvent(draft, v(version), "a.example", keyOf("a.example")), `v${version} ${String(draft["type"])}`);
+        assert.equal(json, canonicalJson(signed as never, { lenient: !v(version).strictCanonicalJson }), `v${version} ${String(draft["type"])}`);
+        if (v(version).eventIdFormat !== "v1") assert.equal(eventIdFromReferenceHash(referenceHash, v(version)), computeEventId(signed, v(version)), `v${version} ${String(draft["type"])}`);
+      }
+    }
   });
 });
 

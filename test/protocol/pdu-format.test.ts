@@ -80,6 +80,15 @@ describe("PDU format: size limits", () => {
     assertFormatError({ ...pdu, unsigned: { junk: "x".repeat(MAX_PDU_BYTES) } }, "10", /larger/);
   });
 
+  it("measures the canonical JSON the caller already has, when given", () => {
+    const pdu = validPdu("10");
+    const base = Buffer.byteLength(canonicalJson({ ...pdu, content: { pad: "" } }));
+    const exact = { ...pdu, content: { pad: "é".repeat((MAX_PDU_BYTES - base) / 2) } };
+    checkPduFormat(exact, v("10"), canonicalJson(exact));
+    const over = { ...pdu, content: { pad: "é".repeat((MAX_PDU_BYTES - base) / 2 + 1) } };
+    assert.throws(() => checkPduFormat(over, v("10"), canonicalJson(over)), /larger than 65536/);
+  });
+
   it("limits type, state_key, sender, room_id and event_id to 255 bytes", () => {
     const long = "a".repeat(254);
     assertFormatError({ ...validPdu("10"), type: `m.${long}` }, "10", /type/);

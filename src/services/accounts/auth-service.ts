@@ -77,11 +77,12 @@ export class AuthService {
 
   /** Resolves an access token, or throws 401 M_UNKNOWN_TOKEN (soft_logout when merely expired). */
   async authenticate(token: string, client: { ip: string; userAgent?: string | undefined }, options: { allowLocked?: boolean } = {}): Promise<Requester> {
-    const hash = hashToken(token);
-    let entry = this.cache.get(hash);
+    // Keyed by the token itself, as Synapse's cache is: the database keeps only hashes, but hashing
+    // every request's token again cost more than the rest of a cached lookup.
+    let entry = this.cache.get(token);
     if (!entry) {
-      entry = await this.load(hash);
-      this.cache.set(hash, entry);
+      entry = await this.load(hashToken(token));
+      this.cache.set(token, entry);
     }
     const now = this.clock.now();
     if (entry.validUntilTs !== null && entry.validUntilTs <= now) {
@@ -96,7 +97,7 @@ export class AuthService {
         await this.tokens.markAccessTokenUsedIn(tx.db, entry.requester.tokenId);
         await this.tokens.retireRefreshedPredecessors(tx.db, entry.refreshTokenId as number);
       });
-      this.cache.clear(); // retired access tokens may be cached under hashes we no longer know
+      this.cache.clear(); // retired access tokens may be cached under tokens we no longer know
     }
     this.noteLastSeen(entry.requester, client, now);
     return entry.requester;
@@ -160,7 +161,7 @@ export class AuthService {
     this.cache.clear();
   }
 
-  // Revocations drop the whole cache after commit: they are rare, and a token hash is not known by ID.
+  // Revocations drop the whole cache after commit: they are rare, and a token is not known by ID.
 
   async revokeToken(tx: Tx, tokenId: number): Promise<void> {
     await this.tokens.deleteAccessToken(tx.db, tokenId);

@@ -127,7 +127,7 @@ export class CreateRoomService {
         head = { ...head, state, extremities: [ref.eventId], depth: ref.depth };
       }
       const initialHead: RoomHead = { ...head, state: new Map(), extremities: [], depth: 0 };
-      await this.persister.persistChain(initialHead, built.map((ref) => ({ pdu: ref.pdu, event: ref.event })), { newRoom: true });
+      await this.persister.persistChain(initialHead, built.map((ref) => ({ pdu: ref.pdu, event: ref.event, json: ref.json })), { newRoom: true });
       return head.room.roomId;
     });
 

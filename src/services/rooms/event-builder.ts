@@ -9,7 +9,8 @@ import type { Config } from "../../config/schema.js";
 import type { Secrets } from "../../config/secrets.js";
 import { authEventKeys } from "../../protocol/auth/auth-event-selection.js";
 import { stateKey, type Pdu, type RoomEvent } from "../../protocol/event.js";
-import { hashAndSignEvent } from "../../protocol/event-signing.js";
+import { hashAndSignNewEvent } from "../../protocol/event-signing.js";
+import { eventIdFromReferenceHash } from "../../protocol/event-id.js";
 import type { JsonObject } from "../../protocol/json.js";
 import { toRoomEvent } from "../../protocol/pdu-format.js";
 import type { RoomVersion } from "../../protocol/room-versions.js";
@@ -39,6 +40,8 @@ export interface BuildContext {
 export interface BuiltEvent {
   pdu: Pdu;
   event: RoomEvent;
+  /** Canonical JSON of the PDU (without `unsigned`), as stored. */
+  json: string;
 }
 
 export class EventBuilder {
@@ -80,8 +83,8 @@ export class EventBuilder {
     if (version.eventIdFormat === "v1") {
       pdu["event_id"] = `$${randomBytes(12).toString("base64url")}:${this.config.server_name}`;
     }
-    const signed = hashAndSignEvent(pdu, version, this.config.server_name, this.secrets.signingKey) as unknown as Pdu;
-    const event = toRoomEvent(signed, version, version.eventIdFormat === "v1" ? (signed.event_id as string) : undefined);
-    return { pdu: signed, event };
+    const { signed, referenceHash, json } = hashAndSignNewEvent(pdu, version, this.config.server_name, this.secrets.signingKey);
+    const eventId = version.eventIdFormat === "v1" ? (signed["event_id"] as string) : eventIdFromReferenceHash(referenceHash, version);
+    return { pdu: signed as unknown as Pdu, event: toRoomEvent(signed as unknown as Pdu, version, eventId), json };
   }
 }

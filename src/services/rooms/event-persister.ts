@@ -22,6 +22,8 @@ export interface PersistRequest {
   head: RoomHead;
   pdu: Pdu;
   event: RoomEvent;
+  /** Canonical JSON of the PDU without `unsigned`, when the builder has it already (see EventBuilder). */
+  json?: string;
   /** The state before the event and a snapshot holding it (null: make one if the state is not empty). */
   stateBefore: ReadonlyMap<StateKey, string>;
   snapshotBefore: SnapshotRef | null;
@@ -114,7 +116,7 @@ export class EventPersister {
    */
   async persistChain(
     head: RoomHead,
-    events: readonly { pdu: Pdu; event: RoomEvent; txn?: PersistRequest["txn"]; threadId?: PersistRequest["threadId"] }[],
+    events: readonly { pdu: Pdu; event: RoomEvent; json?: string; txn?: PersistRequest["txn"]; threadId?: PersistRequest["threadId"] }[],
     options: { newRoom?: boolean } = {},
   ): Promise<PersistedEvent[]> {
     const out: PersistedEvent[] = [];
@@ -128,6 +130,7 @@ export class EventPersister {
           head: current,
           pdu: item.pdu,
           event: item.event,
+          ...(item.json !== undefined ? { json: item.json } : {}),
           stateBefore: current.state,
           snapshotBefore: current.snapshot,
           ...(item.txn ? { txn: item.txn } : {}),
@@ -152,7 +155,7 @@ export class EventPersister {
     const key = isState ? stateKey(event.type, event.state_key as string) : undefined;
     const prevStateEventId = key !== undefined ? request.stateBefore.get(key) : undefined;
     const { unsigned: _unsigned, ...withoutUnsigned } = pdu;
-    const json = canonicalJson(withoutUnsigned as never, { lenient: !head.version.strictCanonicalJson });
+    const json = request.json ?? canonicalJson(withoutUnsigned as never, { lenient: !head.version.strictCanonicalJson });
     const now = this.clock.now();
     const relation = relationOf(event.content);
     const threadId = request.threadId ?? null;

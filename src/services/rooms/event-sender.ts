@@ -39,6 +39,8 @@ export interface BuiltRef {
   pdu: Pdu;
   depth: number;
   event: RoomEvent;
+  /** Canonical JSON of the PDU as stored (see EventBuilder). */
+  json: string;
 }
 
 export interface SendOptions {
@@ -133,6 +135,7 @@ export class EventSender {
       head,
       pdu: built.pdu,
       event: built.event,
+      json: built.json,
       stateBefore: head.state,
       snapshotBefore: head.snapshot,
       createdHere: true,
@@ -178,6 +181,7 @@ export class EventSender {
         built.map(({ queued, ref }) => ({
           pdu: ref.pdu,
           event: ref.event,
+          json: ref.json,
           ...(queued.options.txn ? { txn: queued.options.txn } : {}),
           ...(queued.options.threadId !== undefined ? { threadId: queued.options.threadId } : {}),
         })),
@@ -203,7 +207,7 @@ export class EventSender {
     const prevEvents = extremities.map((id) => refs.get(id)).filter((e): e is StoredEvent => e !== undefined);
     const built = this.builder.build(full, { version, ...(head.room.roomId && !(version.roomIdFromCreateEvent && draft.type === "m.room.create") ? { roomId: head.room.roomId } : {}), state: head.state, prevEvents, authEvents: refs }, authIds);
     try {
-      checkPduFormat(built.pdu, version);
+      checkPduFormat(built.pdu, version, built.json);
     } catch (error) {
       if (error instanceof PduFormatError) {
         const tooLarge = /longer than|larger than|too many/i.test(error.message);
@@ -232,7 +236,7 @@ export class EventSender {
       if (error instanceof CanonicalJsonError) throw new MatrixError(400, "M_BAD_JSON", error.message);
       throw error;
     }
-    return { eventId: built.event.event_id, pdu: built.pdu, depth: Number(built.pdu.depth), event: built.event };
+    return { eventId: built.event.event_id, pdu: built.pdu, depth: Number(built.pdu.depth), event: built.event, json: built.json };
   }
 
   private async refs(ids: readonly string[], pending: ReadonlyMap<string, BuiltRef>): Promise<Map<string, StoredEvent>> {
