@@ -182,6 +182,14 @@ export class Db {
     });
   }
 
+  /**
+   * Callbacks just scheduled with setImmediate will ask for transactions: on SQLite their group
+   * commit round is scheduled behind them (GroupCommitter.expect). Nothing on PostgreSQL.
+   */
+  expectTransactions(): void {
+    this.groupCommitter?.expect();
+  }
+
   /** Runs `work` in one transaction; hooks registered with tx.onCommit run after a successful commit. */
   async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     if (this.groupCommitter) return this.groupCommitter.run(work);

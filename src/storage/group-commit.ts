@@ -56,11 +56,25 @@ export class GroupCommitter {
   run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.draining) {
-        this.draining = true;
-        setImmediate(() => void this.outside(() => this.drain()));
-      }
+      this.scheduleRound();
     });
+  }
+
+  /**
+   * Transactions will be asked for by callbacks that the caller has just scheduled with setImmediate
+   * (the message sender's queue): the round is scheduled now, behind them, so that it runs in the
+   * same check phase once their work has queued its transactions, instead of one more turn of the
+   * event loop later (measured: ~28 µs of a sequential message send's ~790). Should nothing be
+   * queued by then, the round is empty and the next transaction schedules its own.
+   */
+  expect(): void {
+    this.scheduleRound();
+  }
+
+  private scheduleRound(): void {
+    if (this.draining) return;
+    this.draining = true;
+    setImmediate(() => void this.outside(() => this.drain()));
   }
 
   private async drain(): Promise<void> {

@@ -77,6 +77,46 @@ for (const kind of DATABASE_KINDS) {
       }
     });
 
+    it("commits, in the same check phase, the transactions of callbacks scheduled before expectTransactions (SQLite)", { skip: skip || (kind !== "sqlite" && "group commit is SQLite's") }, async () => {
+      const { db, cleanup } = await openTestDb(kind);
+      try {
+        // Two callbacks scheduled with setImmediate ask for transactions; each also schedules a callback
+        // of the next turn. Expected, the round runs right behind them, before the next turn; without
+        // expectTransactions it would be scheduled by the first transaction, behind that callback.
+        const log: string[] = [];
+        const done = Array.from(
+          { length: 2 },
+          (_, i) =>
+            new Promise<void>((resolve, reject) => {
+              setImmediate(() => {
+                setImmediate(() => log.push(`next turn ${i}`));
+                db.transaction(async (tx) => {
+                  log.push(`work ${i}`);
+                  await tx.db.insertInto("event_ids").values({ event_id: `$expected${i}` }).execute();
+                }).then(() => {
+                  log.push(`committed ${i}`);
+                  resolve();
+                }, reject);
+              });
+            }),
+        );
+        db.expectTransactions();
+        await Promise.all(done);
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.deepEqual(log, ["work 0", "work 1", "committed 0", "committed 1", "next turn 0", "next turn 1"]);
+        // Expected but never asked for: the round is empty, and the next transaction still runs.
+        db.expectTransactions();
+        await new Promise((resolve) => setImmediate(resolve));
+        await db.transaction(async (tx) => {
+          await tx.db.insertInto("event_ids").values({ event_id: "$after" }).execute();
+        });
+        const rows = await db.kysely.selectFrom("event_ids").select("event_id").where("event_id", "in", ["$expected0", "$expected1", "$after"]).execute();
+        assert.equal(rows.length, 3);
+      } finally {
+        await cleanup();
+      }
+    });
+
     it("keeps a transaction's own constraint failure to itself", { skip }, async () => {
       const { db, cleanup } = await openTestDb(kind);
       try {

@@ -99,6 +99,11 @@ export class EventPersister {
     this.hooks.push(hook);
   }
 
+  /** Callbacks just scheduled with setImmediate will persist events (see Db.expectTransactions). */
+  expectPersists(): void {
+    this.db.expectTransactions();
+  }
+
   /** Persists one event in its own transaction. */
   async persist(request: PersistRequest): Promise<PersistedEvent> {
     let persisted: PersistedEvent | undefined;

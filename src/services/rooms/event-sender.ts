@@ -104,6 +104,8 @@ export class EventSender {
       // and no queue would ever hold two: the requests that arrived together reach this point in the
       // same turn and are written together. Measured, 50 clients in one room: 526 -> 1 177 events/s.
       setImmediate(() => void this.linearizer.run(roomId, () => this.sendQueued(roomId, fresh)));
+      // Their transaction's round is scheduled right behind, to run in the same check phase.
+      this.persister.expectPersists();
     });
   }
 
