@@ -6,7 +6,8 @@ import type { Schema } from "./schema/index.js";
 export type Executor = Kysely<Schema> | Transaction<Schema>;
 
 export interface Tx {
-  readonly db: Transaction<Schema>;
+  /** Runs statements inside the transaction (on SQLite, a Kysely holding the one connection from BEGIN to COMMIT). */
+  readonly db: Executor;
   /** Runs after the transaction committed; never runs if it rolled back. */
   onCommit(hook: () => void): void;
   /** Runs after the transaction ended, committed or not (before the onCommit hooks). */

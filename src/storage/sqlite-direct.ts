@@ -45,6 +45,12 @@ export function attachToTransaction(executor: object, connection: SqliteConnecti
   };
 }
 
+/** Whether `executor` is the executor of a transaction that has ended: nothing may run on it any more. */
+export function transactionEnded(executor: object): boolean {
+  const transaction = (executor as Attachable)[ATTACHMENT]?.transaction;
+  return transaction !== undefined && !transaction.open;
+}
+
 /** The connection a statement on `executor` may run on directly now, if any. */
 export function directConnection(executor: object): SqliteConnection | undefined {
   const attachment = (executor as Attachable)[ATTACHMENT];

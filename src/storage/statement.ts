@@ -9,7 +9,7 @@ import { CompiledQuery, type QueryResult } from "./kysely.js";
 import type { DialectName } from "./db.js";
 import { BATCH_MARKER } from "./pg-write-batching.js";
 import type BetterSqlite3 from "better-sqlite3";
-import { directConnection, type SqliteConnection } from "./sqlite-direct.js";
+import { directConnection, transactionEnded, type SqliteConnection } from "./sqlite-direct.js";
 
 /** What runs a statement: the database, a transaction (an `Executor`), or a migration's database. */
 export interface QueryRunner {
@@ -37,8 +37,12 @@ export class Statement<Row = Record<string, unknown>> {
   }
 
   async all(dialect: DialectName, executor: QueryRunner, params: readonly unknown[]): Promise<Row[]> {
-    const connection = dialect === "sqlite" ? directConnection(executor) : undefined;
-    if (connection !== undefined) return this.runOn(connection, params);
+    if (dialect === "sqlite") {
+      const connection = directConnection(executor);
+      if (connection !== undefined) return this.runOn(connection, params);
+      // A group-commit round's executor holds the connection only until its commit (group-commit.ts).
+      if (transactionEnded(executor)) throw new Error("This transaction has ended: its executor runs no more statements");
+    }
     const result = await executor.executeQuery<Row>(CompiledQuery.raw(this.texts[dialect], params as unknown[]));
     return result.rows;
   }

@@ -103,8 +103,10 @@ describe("statements run directly on SQLite's connection", () => {
         kept = tx.db;
         await insert.all(db.dialect, tx.db, ["$inside"]);
       });
-      // Kysely refuses a finished transaction: the statement must not slip into the connection unnoticed.
-      await assert.rejects(insert.all(db.dialect, kept as NonNullable<typeof kept>, ["$after"]));
+      // A finished transaction's executor refuses: the statement must not slip into the connection unnoticed.
+      await assert.rejects(insert.all(db.dialect, kept as NonNullable<typeof kept>, ["$after"]), /has ended/);
+      // Nor a query built with Kysely on it.
+      await assert.rejects((kept as NonNullable<typeof kept>).insertInto("event_ids").values({ event_id: "$after" }).execute(), /has ended/);
       assert.equal((await count.first(db.dialect, db.kysely, ["$after"]))?.n, 0);
     } finally {
       await cleanup();
