@@ -18,6 +18,20 @@ const MAX_PREPARED = 200;
 /** Texts whose runs are counted at once; the count starts afresh beyond (rarely reached). */
 const MAX_COUNTED = 1000;
 
+/** Names by text, shared by every connection: hashing a message's 2 KiB statement each time showed up. */
+const names = new Map<string, string>();
+const MAX_NAMES = 2000;
+
+function nameOf(text: string): string {
+  let name = names.get(text);
+  if (name === undefined) {
+    name = `tessera_${createHash("sha1").update(text).digest("hex").slice(0, 32)}`;
+    if (names.size >= MAX_NAMES) names.clear();
+    names.set(text, name);
+  }
+  return name;
+}
+
 export class PreparedStatements {
   /** Runs so far of texts not (yet) prepared, by the text's name. */
   private readonly runs = new Map<string, number>();
@@ -25,7 +39,7 @@ export class PreparedStatements {
 
   /** The name to run `text` under on this connection, or undefined to run it unnamed. */
   nameFor(text: string): string | undefined {
-    const name = `tessera_${createHash("sha1").update(text).digest("hex").slice(0, 32)}`;
+    const name = nameOf(text);
     if (this.prepared.has(name)) return name;
     // Full: what is not prepared by now runs unnamed (and nothing more is counted).
     if (this.prepared.size >= MAX_PREPARED) return undefined;

@@ -47,17 +47,36 @@ function shiftPlaceholders(sql: string, offset: number): string {
   return offset === 0 ? sql : sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
 }
 
+/**
+ * Combined texts by the texts and parameter counts they combine: the same few combinations repeat
+ * (a message's writes), and rewriting every placeholder of each was most of the work of combining.
+ */
+const combinedTexts = new Map<string, string>();
+const MAX_COMBINED_TEXTS = 500;
+
 /** One statement doing every write of `held`, in order, with their parameters concatenated. */
 export function combineWrites(held: readonly { sql: string; params: readonly unknown[] }[]): { sql: string; params: unknown[] } {
   if (held.length === 1) return { sql: (held[0] as HeldWrite).sql, params: [...(held[0] as HeldWrite).params] };
   const params: unknown[] = [];
-  const parts: string[] = [];
+  let key = "";
   for (const write of held) {
-    parts.push(shiftPlaceholders(write.sql, params.length));
-    params.push(...write.params);
+    key += `${write.params.length}\u0000${write.sql}\u0000`;
+    for (const param of write.params) params.push(param);
   }
-  const last = parts.pop() as string;
-  return { sql: `WITH ${parts.map((part, i) => `w${i} AS (${part})`).join(", ")} ${last}`, params };
+  let sql = combinedTexts.get(key);
+  if (sql === undefined) {
+    const parts: string[] = [];
+    let offset = 0;
+    for (const write of held) {
+      parts.push(shiftPlaceholders(write.sql, offset));
+      offset += write.params.length;
+    }
+    const last = parts.pop() as string;
+    sql = `WITH ${parts.map((part, i) => `w${i} AS (${part})`).join(", ")} ${last}`;
+    if (combinedTexts.size >= MAX_COMBINED_TEXTS) combinedTexts.clear();
+    combinedTexts.set(key, sql);
+  }
+  return { sql, params };
 }
 
 function tableOf(sql: string): string | undefined {

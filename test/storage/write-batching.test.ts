@@ -27,6 +27,21 @@ describe("combineWrites", () => {
     assert.deepEqual(combined.params, [1, 2, 3, 4, 5]);
   });
 
+  it("gives the same combination the same text again, with this time's parameters", () => {
+    const writes = (a: number, b: number) => [
+      { sql: "INSERT INTO a (x) VALUES ($1)", params: [a] },
+      { sql: "DELETE FROM b WHERE z = $1", params: [b] },
+    ];
+    const first = combineWrites(writes(1, 2));
+    const again = combineWrites(writes(3, 4));
+    assert.equal(again.sql, first.sql);
+    assert.deepEqual(again.params, [3, 4]);
+    // Another order is another statement.
+    const swapped = combineWrites([...writes(5, 6)].reverse());
+    assert.equal(swapped.sql, "WITH w0 AS (DELETE FROM b WHERE z = $1) INSERT INTO a (x) VALUES ($2)");
+    assert.deepEqual(swapped.params, [6, 5]);
+  });
+
   it("sends a lone write as it is", () => {
     assert.deepEqual(combineWrites([{ sql: "DELETE FROM b WHERE z = $1", params: [3] }]), { sql: "DELETE FROM b WHERE z = $1", params: [3] });
   });
