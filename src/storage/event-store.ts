@@ -208,6 +208,15 @@ export class EventStore extends EventNumbers {
   }
 
   async getByIds(eventIds: readonly string[], executor: Executor = this.db.kysely): Promise<Map<string, StoredEvent>> {
+    // Every one cached (a new event's prev and auth events, usually): no lookups to gather.
+    const cached = new Map<string, StoredEvent>();
+    for (const id of eventIds) {
+      const nid = this.ids.nid(id);
+      const stored = nid === undefined ? undefined : this.events.get(nid);
+      if (stored === undefined) break;
+      cached.set(id, stored);
+    }
+    if (cached.size === eventIds.length) return cached;
     const nids = await this.eventNids(eventIds, executor);
     const byNid = await this.getByNids([...nids.values()], executor);
     const out = new Map<string, StoredEvent>();

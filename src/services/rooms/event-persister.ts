@@ -238,22 +238,22 @@ export class EventPersister {
       request.currentState !== undefined ? { ...advanced, state: request.currentState, snapshot: null } : { ...advanced, snapshot: snapshotAfter };
     const stateAfter = newHead.state;
     const afterCommit: (() => void)[] = [];
-    for (const hook of this.hooks) {
-      await hook({
-        tx,
-        head: newHead,
-        event,
-        pdu,
-        eventNid,
-        streamOrdering,
-        stateBefore: request.stateBefore,
-        stateAfter,
-        threadId,
-        currentStateResolved: request.currentState !== undefined,
-        createdHere: request.createdHere === true,
-        afterCommit: (h) => afterCommit.push(h),
-      });
-    }
+    // One context for every hook (they only read it): a dozen hooks run for every event.
+    const context: PersistContext = {
+      tx,
+      head: newHead,
+      event,
+      pdu,
+      eventNid,
+      streamOrdering,
+      stateBefore: request.stateBefore,
+      stateAfter,
+      threadId,
+      currentStateResolved: request.currentState !== undefined,
+      createdHere: request.createdHere === true,
+      afterCommit: (h) => afterCommit.push(h),
+    };
+    for (const hook of this.hooks) await hook(context);
     const stored: StoredEvent = {
       nid: eventNid,
       eventId: event.event_id,

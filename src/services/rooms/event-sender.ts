@@ -242,6 +242,7 @@ export class EventSender {
   }
 
   private async refs(ids: readonly string[], pending: ReadonlyMap<string, BuiltRef>): Promise<Map<string, StoredEvent>> {
+    if (pending.size === 0) return this.events.getByIds(ids);
     const out = new Map<string, StoredEvent>();
     const missing: string[] = [];
     for (const id of ids) {
