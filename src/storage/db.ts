@@ -184,10 +184,10 @@ export class Db {
 
   /**
    * Callbacks just scheduled with setImmediate will ask for transactions: on SQLite their group
-   * commit round is scheduled behind them (GroupCommitter.expect). Nothing on PostgreSQL.
+   * commit round is scheduled behind them (GroupCommitter.scheduleRound). Nothing on PostgreSQL.
    */
   expectTransactions(): void {
-    this.groupCommitter?.expect();
+    this.groupCommitter?.scheduleRound();
   }
 
   /** Runs `work` in one transaction; hooks registered with tx.onCommit run after a successful commit. */

@@ -15,10 +15,10 @@
  * Callers see the same contract as a plain transaction: their onCommit hooks run only once the data is
  * committed, their onFinally hooks whatever happened.
  */
-import type { Kysely, KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from "kysely";
+import type { Kysely } from "kysely";
 import type { Schema } from "./schema/index.js";
 import type { Tx } from "./executor.js";
-import { attachToTransaction, type SqliteConnection } from "./sqlite-direct.js";
+import { transactionExecutor, type SqliteConnection } from "./sqlite-direct.js";
 
 interface Queued {
   work: (tx: Tx) => Promise<unknown>;
@@ -33,24 +33,6 @@ interface Outcome {
   ok: boolean;
   value?: unknown;
   error?: unknown;
-}
-
-/**
- * Refuses statements once the round's transaction has ended. The round's executor is Kysely holding the
- * connection, which would otherwise run a statement given to it later (a hook that kept `tx.db`) on its
- * own, outside any transaction, where Kysely's transaction object refused it.
- */
-class EndedTransactionGuard implements KyselyPlugin {
-  open = true;
-
-  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    if (!this.open) throw new Error("This transaction has ended: its executor runs no more statements");
-    return args.node;
-  }
-
-  transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    return Promise.resolve(args.result);
-  }
 }
 
 /** Most transactions committed together: bounds how long the first of a round waits for the last. */
@@ -79,17 +61,14 @@ export class GroupCommitter {
   }
 
   /**
-   * Transactions will be asked for by callbacks that the caller has just scheduled with setImmediate
-   * (the message sender's queue): the round is scheduled now, behind them, so that it runs in the
-   * same check phase once their work has queued its transactions, instead of one more turn of the
-   * event loop later (measured: ~28 µs of a sequential message send's ~790). Should nothing be
-   * queued by then, the round is empty and the next transaction schedules its own.
+   * Schedules a round unless one is scheduled or running. Also called ahead of time by the message
+   * sender (Db.expectTransactions), whose callbacks, scheduled with setImmediate just before, will ask
+   * for transactions: the round then runs behind them in the same check phase, once their work has
+   * queued its transactions, instead of one more turn of the event loop later (measured: ~28 µs of a
+   * sequential message send's ~790). Should nothing be queued by then, the round is empty and the next
+   * transaction schedules its own.
    */
-  expect(): void {
-    this.scheduleRound();
-  }
-
-  private scheduleRound(): void {
+  scheduleRound(): void {
     if (this.draining) return;
     this.draining = true;
     setImmediate(() => void this.outside(() => this.drain()));
@@ -110,35 +89,27 @@ export class GroupCommitter {
   /** Runs a round's transaction; returns what settles its callers, to be run outside the transaction context. */
   private async runRound(round: Queued[]): Promise<() => void> {
     const outcomes: Outcome[] = [];
-    // Ends the direct statements of the round's executors before the transaction ends.
-    const closers: (() => void)[] = [];
-    const close = (): void => {
-      for (const closer of closers) closer();
-    };
     try {
       // Kysely hands the connection to the round from BEGIN to COMMIT, so that nothing else runs on it
       // meanwhile; BEGIN and COMMIT themselves are prepared statements run on it directly (Kysely's own
       // transaction builder compiled and prepared both every round: ~15 µs of a message send).
-      await this.kysely.connection().execute(async (connection) => {
+      await this.kysely.connection().execute(async (holder) => {
         this.statement("BEGIN");
-        const guard = new EndedTransactionGuard();
-        closers.push(() => {
-          guard.open = false;
-        });
+        // One executor for the whole round: the transactions of a round share its connection anyway.
+        const { db, end } = transactionExecutor(holder, this.connection);
         try {
-          await this.runInTransaction(round, outcomes, connection.withoutPlugins().withPlugin(guard), closers);
-          close();
+          await this.runInTransaction(round, outcomes, db);
+          end();
           this.statement(round.length === 1 && !outcomes[0]?.ok ? "ROLLBACK" : "COMMIT");
         } catch (error) {
           // Rolled back before the connection is handed on, so that nobody else's statement lands in it.
-          close();
+          end();
           if (this.connection.database.inTransaction) this.statement("ROLLBACK");
           throw error;
         }
       });
     } catch (roundError) {
       // The round itself failed (begin, a savepoint or the commit): nothing of it is committed.
-      close();
       return () => {
         for (const queued of round) {
           const outcome = outcomes.find((o) => o.queued === queued);
@@ -154,14 +125,12 @@ export class GroupCommitter {
   }
 
   /** Each transaction of a round, on the round's executor (savepoints when there are several). */
-  private async runInTransaction(round: readonly Queued[], outcomes: Outcome[], db: Tx["db"], closers: (() => void)[]): Promise<void> {
+  private async runInTransaction(round: readonly Queued[], outcomes: Outcome[], db: Tx["db"]): Promise<void> {
     const alone = round.length === 1;
-    // One executor for the whole round: the transactions of a round share its connection anyway.
-    closers.push(attachToTransaction(db, this.connection));
     for (const queued of round) {
       const outcome: Outcome = { queued, finals: [], hooks: [], ok: false };
       outcomes.push(outcome);
-      if (!alone) this.savepoint("SAVEPOINT grouped");
+      if (!alone) this.statement("SAVEPOINT grouped");
       try {
         outcome.value = await queued.work({
           db,
@@ -171,23 +140,19 @@ export class GroupCommitter {
         outcome.ok = true;
       } catch (error) {
         outcome.error = error;
-        if (!alone) this.savepoint("ROLLBACK TO grouped");
+        if (!alone) this.statement("ROLLBACK TO grouped");
       }
-      if (!alone) this.savepoint("RELEASE grouped");
+      if (!alone) this.statement("RELEASE grouped");
     }
   }
 
   /**
-   * The savepoint each transaction of a round runs in. The round's transaction holds the connection,
-   * so they run on it directly, as prepared statements (three statements through Kysely per
-   * transaction were a fifth of the round's cost per transaction); one name serves every transaction
-   * of the round, as each is released before the next begins.
+   * The round's own statements, prepared once and run on the connection directly: BEGIN and COMMIT,
+   * and the savepoint each transaction of a round runs in (three statements through Kysely per
+   * transaction were a fifth of the round's cost per transaction); one savepoint name serves every
+   * transaction of the round, as each is released before the next begins.
    */
-  private savepoint(statement: "SAVEPOINT grouped" | "ROLLBACK TO grouped" | "RELEASE grouped"): void {
-    this.connection.prepare(statement).run();
-  }
-
-  private statement(statement: "BEGIN" | "COMMIT" | "ROLLBACK"): void {
+  private statement(statement: "BEGIN" | "COMMIT" | "ROLLBACK" | "SAVEPOINT grouped" | "ROLLBACK TO grouped" | "RELEASE grouped"): void {
     this.connection.prepare(statement).run();
   }
 

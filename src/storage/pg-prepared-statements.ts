@@ -10,6 +10,7 @@
  * keeps re-planning a prepared statement whose generic plan would cost more than a custom one.
  */
 import { createHash } from "node:crypto";
+import { lruCache } from "../lru.js";
 
 /** Runs of a text on one connection before it is prepared. */
 const PREPARE_AFTER = 3;
@@ -19,14 +20,12 @@ const MAX_PREPARED = 200;
 const MAX_COUNTED = 1000;
 
 /** Names by text, shared by every connection: hashing a message's 2 KiB statement each time showed up. */
-const names = new Map<string, string>();
-const MAX_NAMES = 2000;
+const names = lruCache<string, string>(2_000);
 
 function nameOf(text: string): string {
   let name = names.get(text);
   if (name === undefined) {
     name = `tessera_${createHash("sha1").update(text).digest("hex").slice(0, 32)}`;
-    if (names.size >= MAX_NAMES) names.clear();
     names.set(text, name);
   }
   return name;

@@ -19,6 +19,7 @@
 import type { PostgresPool, PostgresPoolClient, PostgresQueryResult } from "kysely";
 import { MatrixError } from "../errors.js";
 import { PreparedStatements } from "./pg-prepared-statements.js";
+import { lruCache } from "../lru.js";
 
 /**
  * PostgreSQL refuses the NUL character (U+0000) in text and jsonb values, as invalid encoding (22021)
@@ -51,8 +52,7 @@ function shiftPlaceholders(sql: string, offset: number): string {
  * Combined texts by the texts and parameter counts they combine: the same few combinations repeat
  * (a message's writes), and rewriting every placeholder of each was most of the work of combining.
  */
-const combinedTexts = new Map<string, string>();
-const MAX_COMBINED_TEXTS = 500;
+const combinedTexts = lruCache<string, string>(500);
 
 /** One statement doing every write of `held`, in order, with their parameters concatenated. */
 export function combineWrites(held: readonly { sql: string; params: readonly unknown[] }[]): { sql: string; params: unknown[] } {
@@ -73,7 +73,6 @@ export function combineWrites(held: readonly { sql: string; params: readonly unk
     }
     const last = parts.pop() as string;
     sql = `WITH ${parts.map((part, i) => `w${i} AS (${part})`).join(", ")} ${last}`;
-    if (combinedTexts.size >= MAX_COMBINED_TEXTS) combinedTexts.clear();
     combinedTexts.set(key, sql);
   }
   return { sql, params };

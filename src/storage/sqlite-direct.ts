@@ -14,6 +14,7 @@
  *   Otherwise it goes through Kysely and waits for the connection, as it always did.
  */
 import type BetterSqlite3 from "better-sqlite3";
+import type { Kysely, KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from "kysely";
 
 /** The one connection of an SQLite database, with its statements prepared once by text. */
 export interface SqliteConnection {
@@ -36,19 +37,44 @@ export function attachToDatabase(executor: object, connection: SqliteConnection)
   (executor as Attachable)[ATTACHMENT] = { connection };
 }
 
-/** Marks an open transaction's executor; the returned function is called when the transaction ends. */
-export function attachToTransaction(executor: object, connection: SqliteConnection): () => void {
+const ENDED_MESSAGE = "This transaction has ended: its executor runs no more statements";
+
+/** Refuses statements built with Kysely once the transaction has ended (precompiled ones: `transactionEnded`). */
+class EndedTransactionGuard implements KyselyPlugin {
+  constructor(private readonly transaction: { open: boolean }) {}
+
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    if (!this.transaction.open) throw new Error(ENDED_MESSAGE);
+    return args.node;
+  }
+
+  transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return Promise.resolve(args.result);
+  }
+}
+
+/**
+ * The executor of a transaction open on `connection`, made from `holder` (Kysely holding that
+ * connection from BEGIN to COMMIT), and `end`, called when the transaction ends. Statements run on it
+ * directly while it is open; afterwards it refuses every statement, precompiled or built, rather than
+ * let one kept by mistake run on the connection outside any transaction.
+ */
+export function transactionExecutor<DB>(holder: Kysely<DB>, connection: SqliteConnection): { db: Kysely<DB>; end: () => void } {
   const transaction = { open: true };
-  (executor as Attachable)[ATTACHMENT] = { connection, transaction };
-  return () => {
-    transaction.open = false;
+  const db = holder.withoutPlugins().withPlugin(new EndedTransactionGuard(transaction));
+  (db as Attachable)[ATTACHMENT] = { connection, transaction };
+  return {
+    db,
+    end: () => {
+      transaction.open = false;
+    },
   };
 }
 
-/** Whether `executor` is the executor of a transaction that has ended: nothing may run on it any more. */
-export function transactionEnded(executor: object): boolean {
+/** Throws if `executor` is the executor of a transaction that has ended: nothing may run on it any more. */
+export function refuseIfTransactionEnded(executor: object): void {
   const transaction = (executor as Attachable)[ATTACHMENT]?.transaction;
-  return transaction !== undefined && !transaction.open;
+  if (transaction !== undefined && !transaction.open) throw new Error(ENDED_MESSAGE);
 }
 
 /** The connection a statement on `executor` may run on directly now, if any. */

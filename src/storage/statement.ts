@@ -9,7 +9,7 @@ import { CompiledQuery, type QueryResult } from "./kysely.js";
 import type { DialectName } from "./db.js";
 import { BATCH_MARKER } from "./pg-write-batching.js";
 import type BetterSqlite3 from "better-sqlite3";
-import { directConnection, transactionEnded, type SqliteConnection } from "./sqlite-direct.js";
+import { directConnection, refuseIfTransactionEnded, type SqliteConnection } from "./sqlite-direct.js";
 
 /** What runs a statement: the database, a transaction (an `Executor`), or a migration's database. */
 export interface QueryRunner {
@@ -41,7 +41,7 @@ export class Statement<Row = Record<string, unknown>> {
       const connection = directConnection(executor);
       if (connection !== undefined) return this.runOn(connection, params);
       // A group-commit round's executor holds the connection only until its commit (group-commit.ts).
-      if (transactionEnded(executor)) throw new Error("This transaction has ended: its executor runs no more statements");
+      refuseIfTransactionEnded(executor);
     }
     const result = await executor.executeQuery<Row>(CompiledQuery.raw(this.texts[dialect], params as unknown[]));
     return result.rows;
