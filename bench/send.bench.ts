@@ -4,7 +4,11 @@
  * PostgreSQL. Prints the server's RSS after start and after the runs.
  *
  * The runs measure a warmed-up server: before them one client sends BENCH_WARMUP messages (3 000) in a
- * room of its own, printed as the cold figure. Right after start the JavaScript engine is still
+ * room of its own, printed as the cold figure; and before the concurrent runs the 50 clients send once
+ * in their rooms (BENCH_PER_CLIENT each), printed as the concurrent cold figure. The first concurrent run
+ * after sequential ones measured 2 700-2 900 events/s where the same run repeated measured 5 000-5 400
+ * (the engine compiling the paths that only many sends at once take: group commits of many
+ * transactions, the round's queue). Right after start the JavaScript engine is still
  * compiling the send path: on the test VM three runs of 3 000 sequential sends measured 699, 767 and
  * 832 per second one after another, so a run straight after start measures the compiler as much as the
  * server.
@@ -17,7 +21,7 @@ import { printCalibration } from "./harness/calibration.js";
 
 const SEQUENTIAL = Number(process.env["BENCH_SEQUENTIAL"] ?? 2000);
 const CONCURRENT_CLIENTS = 50;
-const PER_CLIENT = Number(process.env["BENCH_PER_CLIENT"] ?? 60);
+const PER_CLIENT = Number(process.env["BENCH_PER_CLIENT"] ?? 100);
 const WARMUP = Number(process.env["BENCH_WARMUP"] ?? 3000);
 
 async function sequential(server: BenchServer, token: string, roomId: string, label: string, count = SEQUENTIAL): Promise<void> {
@@ -71,6 +75,7 @@ async function run(database: "sqlite" | "postgres"): Promise<void> {
     await sequential(server, owner, shared, `room of ${CONCURRENT_CLIENTS} members`);
     const own = [];
     for (const token of tokens) own.push({ token, roomId: (await api<{ room_id: string }>(server.url, token, "POST", "/_matrix/client/v3/createRoom", {})).room_id });
+    await concurrent(server, own, "50 rooms, warm-up (cold)");
     await concurrent(server, own, "50 rooms");
     await concurrent(server, tokens.map((token) => ({ token, roomId: shared })), "one shared room");
     console.log(`${database}: RSS after the runs ${server.rssMiB().toFixed(1)} MiB`);
