@@ -97,7 +97,9 @@ ${extraYaml}`,
   const child: ChildProcess = spawn(command[0] as string, command.slice(1), {
     // BENCH_LOG_LEVEL (e.g. info) shows the servers' logs, for finding out why a run failed.
     stdio: ["ignore", process.env["BENCH_LOG_LEVEL"] ? "inherit" : "pipe", "inherit"],
-    env: { ...process.env, MALLOC_ARENA_MAX: "2" },
+    // TESSERA_TEST_POSTGRES names the benchmark's database for this process; the server would read any
+    // TESSERA_* variable as a config key and refuse the unknown one.
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== "TESSERA_TEST_POSTGRES")), MALLOC_ARENA_MAX: "2" },
   });
   const url = `http://127.0.0.1:${port}`;
   // Under valgrind the start takes tens of times longer.

@@ -9,7 +9,7 @@
  * signing or checking an event, which otherwise costs more than the ed25519 operation. The output is
  * byte-for-byte `canonicalJson` of the two objects (the tests check it on random events).
  */
-import { canonicalJson, compareCodePoints, sortedKeys } from "./canonical-json.js";
+import { canonicalJson, sortedKeys, sortKeysInPlace } from "./canonical-json.js";
 import type { JsonValue } from "./json.js";
 import { keepsTopLevelKey, redactedContent } from "./redaction.js";
 import type { RoomVersion } from "./room-versions.js";
@@ -61,8 +61,14 @@ export function contentHashText(encoded: EncodedEvent): string {
 export function referenceText(encoded: EncodedEvent, version: RoomVersion, hashes?: JsonValue): string {
   let keys = encoded.keys;
   // The redacted event always has `content` (`{}` at least), and a replacement `hashes` may be new.
-  const missing = [...(keys.includes("content") ? [] : ["content"]), ...(hashes === undefined || keys.includes("hashes") ? [] : ["hashes"])];
-  if (missing.length > 0) keys = [...keys, ...missing].sort(compareCodePoints);
+  const addContent = !keys.includes("content");
+  const addHashes = hashes !== undefined && !keys.includes("hashes");
+  if (addContent || addHashes) {
+    const all = keys.slice();
+    if (addContent) all.push("content");
+    if (addHashes) all.push("hashes");
+    keys = sortKeysInPlace(all);
+  }
   let out = "{";
   for (const key of keys) {
     let piece: string | undefined;
@@ -86,10 +92,10 @@ export function referenceText(encoded: EncodedEvent, version: RoomVersion, hashe
  * encoded pieces, so storing a new event costs no third encoding of its content.
  */
 export function eventText(encoded: EncodedEvent, replaced: Readonly<Record<string, JsonValue>>): string {
-  const keys = new Set(encoded.keys);
-  for (const key of Object.keys(replaced)) keys.add(key);
+  const keys = encoded.keys.slice();
+  for (const key in replaced) if (!encoded.pieces.has(key)) keys.push(key);
   let out = "{";
-  for (const key of [...keys].sort(compareCodePoints)) {
+  for (const key of sortKeysInPlace(keys)) {
     const value = replaced[key];
     let piece: string | undefined;
     if (value !== undefined) {
