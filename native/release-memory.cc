@@ -17,6 +17,10 @@
  * only after the process has been idle for tens of seconds. Blocks for the collections (20-70 ms
  * after start on the test VM), so it is for moments when nothing else is running.
  *
+ * reduceHeap(): V8's moderate memory-pressure notification: it starts an incremental collection that
+ * reduces memory (marking in steps between the program's own work, no long pause) and, when it ends,
+ * shrinks the young generation to its smallest. For a server gone quiet after work that grew it.
+ *
  * A Node.js addon against V8's own API (LowMemoryNotification has no Node-API equivalent), so it loads
  * only in the Node.js version it was built for; memory-trimmer.ts treats a failed load as "not built".
  */
@@ -40,10 +44,15 @@ void CompactHeap(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetIsolate()->LowMemoryNotification();
 }
 
+void ReduceHeap(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  info.GetIsolate()->MemoryPressureNotification(v8::MemoryPressureLevel::kModerate);
+}
+
 }  // namespace
 
 // Context-aware, so that worker threads may load it too.
 NODE_MODULE_INIT() {
   NODE_SET_METHOD(exports, "trim", Trim);
   NODE_SET_METHOD(exports, "compactHeap", CompactHeap);
+  NODE_SET_METHOD(exports, "reduceHeap", ReduceHeap);
 }

@@ -92,7 +92,7 @@ ${extraYaml}`,
   );
   // The flags and environment `npm start` runs the server with (package.json, README "Memory"), then
   // any flags the bench run adds.
-  const nodeArgs = ["--max-semi-space-size=2", "--heap-growing-percent=50", ...(process.env["BENCH_SERVER_NODE_ARGS"] ?? "").split(" ").filter(Boolean), ...(launch.nodeArgs ?? [])];
+  const nodeArgs = ["--max-semi-space-size=8", "--heap-growing-percent=50", ...(process.env["BENCH_SERVER_NODE_ARGS"] ?? "").split(" ").filter(Boolean), ...(launch.nodeArgs ?? [])];
   const command = [...(launch.wrapper ?? []), process.execPath, ...nodeArgs, "dist/main.js", "start", "--config", join(dir, "tessera.yaml")];
   const child: ChildProcess = spawn(command[0] as string, command.slice(1), {
     // BENCH_LOG_LEVEL (e.g. info) shows the servers' logs, for finding out why a run failed.

@@ -33,7 +33,7 @@ after(() => rmSync(bundleDir, { recursive: true, force: true }));
 
 /** `tessera start` from the bundle, with the flags and environment of `npm start`. */
 function start(configPath: string, url: string): Promise<ChildServer> {
-  return startChildServer(["--max-semi-space-size=2", "--heap-growing-percent=50", join(bundleDir, "main.js"), "start", "--config", configPath], url, { ...process.env, MALLOC_ARENA_MAX: "2" });
+  return startChildServer(["--max-semi-space-size=8", "--heap-growing-percent=50", join(bundleDir, "main.js"), "start", "--config", configPath], url, { ...process.env, MALLOC_ARENA_MAX: "2" });
 }
 
 for (const database of DATABASE_KINDS) {

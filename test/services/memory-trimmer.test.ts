@@ -10,7 +10,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { getHeapStatistics, setFlagsFromString } from "node:v8";
+import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { MemoryTrimmer, releaseMemoryModule } from "../../src/memory-trimmer.js";
 import { startTestServer } from "../harness/server.js";
@@ -111,4 +111,62 @@ describe("memory trimming", { skip }, () => {
       await server.destroy();
     }
   });
+
+  it("gives the young generation back once quiet after work, not while busy, not when switched off", async () => {
+    const youngSize = (): number => getHeapSpaceStatistics().find((space) => space.space_name === "new_space")?.space_size ?? 0;
+    const watch = { intervalMs: 100, utilization: 0.05, looks: 2 };
+    // Work whose allocations survive a while, as requests in flight do: V8 grows the young generation.
+    const work = (): void => {
+      let kept: object[] = [];
+      for (let round = 0; round < 100; round++) {
+        for (let i = 0; i < 20_000; i++) kept.push({ i, pad: [i] });
+        if (kept.length > 200_000) kept = kept.slice(100_000);
+      }
+    };
+    const busyFor = async (ms: number): Promise<void> => {
+      const end = Date.now() + ms;
+      while (Date.now() < end) {
+        // Nine milliseconds of work, then one turn of the event loop.
+        const until = Date.now() + 9;
+        let spins = 0;
+        while (Date.now() < until) spins++;
+        assert.ok(spins > 0);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+    compactHeap();
+    const smallest = youngSize();
+
+    const off = new MemoryTrimmer(0, watch);
+    off.start();
+    work();
+    await sleep(600);
+    assert.equal(off.reductions, 0, "switched off");
+    off.stop();
+
+    compactHeap();
+    const trimmer = new MemoryTrimmer(60_000, watch);
+    trimmer.start();
+    try {
+      work();
+      const grown = youngSize();
+      assert.ok(grown > smallest, `young generation ${smallest} -> ${grown}: expected it to grow`);
+      // Busy nine tenths of the time: grown, but not quiet.
+      await busyFor(600);
+      assert.equal(trimmer.reductions, 0, "reduced while busy");
+      for (let waited = 0; waited < 40 && (trimmer.reductions === 0 || youngSize() >= grown); waited++) await sleep(100);
+      assert.equal(trimmer.reductions, 1);
+      assert.ok(youngSize() < grown, `young generation ${grown} -> ${youngSize()}: expected it given back`);
+      // Quiet and small: nothing more to give back.
+      await sleep(600);
+      assert.equal(trimmer.reductions, 1, "reduced again without new work");
+    } finally {
+      trimmer.stop();
+    }
+  });
 });
+
+function compactHeap(): void {
+  releaseMemoryModule()?.compactHeap();
+}
+
