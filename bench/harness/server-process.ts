@@ -11,6 +11,7 @@ import { randomBytes } from "node:crypto";
 import http from "node:http";
 import net from "node:net";
 import pg from "pg";
+import { npmStartLaunch } from "../../test/harness/server-child.js";
 
 export interface BenchServer {
   url: string;
@@ -92,14 +93,15 @@ ${extraYaml}`,
   );
   // The flags and environment `npm start` runs the server with (package.json, README "Memory"), then
   // any flags the bench run adds.
-  const nodeArgs = ["--max-semi-space-size=8", "--heap-growing-percent=50", ...(process.env["BENCH_SERVER_NODE_ARGS"] ?? "").split(" ").filter(Boolean), ...(launch.nodeArgs ?? [])];
+  const npmStart = npmStartLaunch();
+  const nodeArgs = [...npmStart.nodeArgs, ...(process.env["BENCH_SERVER_NODE_ARGS"] ?? "").split(" ").filter(Boolean), ...(launch.nodeArgs ?? [])];
   const command = [...(launch.wrapper ?? []), process.execPath, ...nodeArgs, "dist/main.js", "start", "--config", join(dir, "tessera.yaml")];
   const child: ChildProcess = spawn(command[0] as string, command.slice(1), {
     // BENCH_LOG_LEVEL (e.g. info) shows the servers' logs, for finding out why a run failed.
     stdio: ["ignore", process.env["BENCH_LOG_LEVEL"] ? "inherit" : "pipe", "inherit"],
     // TESSERA_TEST_POSTGRES names the benchmark's database for this process; the server would read any
     // TESSERA_* variable as a config key and refuse the unknown one.
-    env: { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== "TESSERA_TEST_POSTGRES")), MALLOC_ARENA_MAX: "2" },
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== "TESSERA_TEST_POSTGRES")), ...npmStart.env },
   });
   const url = `http://127.0.0.1:${port}`;
   // Under valgrind the start takes tens of times longer.

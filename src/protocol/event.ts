@@ -72,3 +72,14 @@ export function splitStateKey(key: StateKey): [type: string, stateKey: string] {
 export function isStateEvent(event: { state_key?: unknown }): boolean {
   return typeof event.state_key === "string";
 }
+
+/**
+ * `pdu` without `unsigned` (which no hash or signature covers): as stored, cached and sent to other
+ * servers. The object itself when it has none, as an event built here (a copy was a tenth of what
+ * persisting a message allocated), so the caller must not change what it gets.
+ */
+export function withoutUnsigned<T extends object>(pdu: T): Omit<T, "unsigned"> {
+  if (!Object.hasOwn(pdu, "unsigned")) return pdu;
+  const { unsigned: _unsigned, ...rest } = pdu as T & { unsigned?: unknown };
+  return rest;
+}

@@ -3,9 +3,27 @@
  * bundle): its config file, and the start that waits until it answers.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TestDatabase } from "./databases.js";
+
+/**
+ * The Node.js flags and environment `npm start` runs the server with, read from package.json's start
+ * script (`VAR=value node --flag ... dist/main.js start`), so that tests and benchmarks of a server
+ * process run it as users do and follow when those change.
+ */
+export function npmStartLaunch(): { nodeArgs: string[]; env: Record<string, string> } {
+  const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { scripts: { start: string } };
+  const words = packageJson.scripts.start.split(/\s+/);
+  const env: Record<string, string> = {};
+  const nodeArgs: string[] = [];
+  for (const word of words.slice(0, words.indexOf("dist/main.js"))) {
+    const assignment = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(word);
+    if (assignment) env[assignment[1] as string] = assignment[2] as string;
+    else if (word.startsWith("--")) nodeArgs.push(word);
+  }
+  return { nodeArgs, env };
+}
 
 /** Writes `dataDir`/tessera.yaml for a server on `port` over `db`, open registration, no rate limits; returns its path. */
 export function writeChildConfig(dataDir: string, port: number, db: TestDatabase, extra: readonly string[] = []): string {

@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ApiClient } from "../harness/client.js";
 import { freePort } from "../harness/ports.js";
-import { startChildServer, writeChildConfig, type ChildServer } from "../harness/server-child.js";
+import { npmStartLaunch, startChildServer, writeChildConfig, type ChildServer } from "../harness/server-child.js";
 import { createTestDatabase, DATABASE_KINDS, isPostgresAvailable, POSTGRES_SKIP_MESSAGE, type TestDatabase } from "../harness/databases.js";
 
 const V3 = "/_matrix/client/v3";
@@ -33,7 +33,8 @@ after(() => rmSync(bundleDir, { recursive: true, force: true }));
 
 /** `tessera start` from the bundle, with the flags and environment of `npm start`. */
 function start(configPath: string, url: string): Promise<ChildServer> {
-  return startChildServer(["--max-semi-space-size=8", "--heap-growing-percent=50", join(bundleDir, "main.js"), "start", "--config", configPath], url, { ...process.env, MALLOC_ARENA_MAX: "2" });
+  const launch = npmStartLaunch();
+  return startChildServer([...launch.nodeArgs, join(bundleDir, "main.js"), "start", "--config", configPath], url, { ...process.env, ...launch.env });
 }
 
 for (const database of DATABASE_KINDS) {

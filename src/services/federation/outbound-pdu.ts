@@ -7,6 +7,7 @@
  * resident server announces to the rest of the room.
  */
 import type { JsonObject } from "../../protocol/json.js";
+import { withoutUnsigned } from "../../protocol/event.js";
 import { domainOfId } from "../../protocol/identifiers.js";
 import type { Tx } from "../../storage/db.js";
 import type { FederatedRoomStore } from "../../storage/federated-room-store.js";
@@ -63,7 +64,7 @@ export class OutboundPdus {
     // Servers the room's ACL denies still get the room's events while they have members in it (the
     // spec: "servers should still send events to denied servers if they are still residents"); what
     // they send and ask about the room is refused.
-    const { unsigned: _unsigned, ...pdu } = context.pdu;
-    for (const destination of destinations) await this.queue.queuePdu(context.tx, destination, pdu as JsonObject);
+    const pdu = withoutUnsigned(context.pdu) as unknown as JsonObject;
+    for (const destination of destinations) await this.queue.queuePdu(context.tx, destination, pdu);
   }
 }
